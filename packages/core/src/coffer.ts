@@ -1,0 +1,149 @@
+/**
+ * The library entry point: `createCoffer(config)` opens the database, applies migrations,
+ * verifies the root key and returns the vault. `initCoffer` is what `coffer init` runs.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { CofferError } from './errors.js';
+import { resolveConfig, type CofferConfig, type ResolvedConfig } from './config/config.js';
+import { generateKey } from './crypto/key-check.js';
+import { KeyAdmin } from './keys/key-admin.js';
+import { Keyring } from './keys/keyring.js';
+import {
+  envRootKeyProvider,
+  fileRootKeyProvider,
+  staticRootKeyProvider,
+  writeKeyFile,
+  type RootKeyProvider,
+} from './keys/root-key-provider.js';
+import { openStore, parseDatabaseUrl, type Store } from './store/database.js';
+import { migrateToLatest, type MigrationProgress } from './store/migrations/index.js';
+import { Secrets } from './vault/secrets.js';
+import { Tenants } from './tenants/tenants.js';
+
+export interface Coffer {
+  readonly tenants: Tenants;
+  readonly secrets: Secrets;
+  readonly keys: KeyAdmin;
+  readonly config: ResolvedConfig;
+  /** Where the data lives, without credentials. */
+  readonly database: string;
+  /** Closes the database and zeroes cached keys. */
+  close(): Promise<void>;
+}
+
+export interface OpenHooks {
+  /** Called for each migration applied at start-up. */
+  onMigration?: MigrationProgress;
+  /** Accept an unregistered current root key because a root rotation is about to adopt it. */
+  allowRootRotation?: boolean;
+}
+
+function rootKeyProvider(config: ResolvedConfig): RootKeyProvider {
+  if (config.rootKey === undefined) return fileRootKeyProvider(config.rootKeyFile);
+  if (Buffer.isBuffer(config.rootKey)) {
+    const previous = config.previousRootKeys.map((k) => (Buffer.isBuffer(k) ? k : Buffer.from(k, 'base64')));
+    return staticRootKeyProvider(config.rootKey, previous);
+  }
+  return envRootKeyProvider(config.rootKey, config.previousRootKeys.map((k) => (Buffer.isBuffer(k) ? k.toString('base64') : k)).join(','));
+}
+
+async function openAndMigrate(config: ResolvedConfig, hooks: OpenHooks): Promise<Store> {
+  const location = parseDatabaseUrl(config.databaseUrl);
+  if (location.dialect === 'sqlite' && !config.createIfMissing && !existsSync(location.target)) {
+    throw new CofferError('NOT_INITIALIZED', `No Coffer database at ${location.target}. Run \`coffer init\` first, or point COFFER_DATA_DIR / COFFER_DATABASE_URL at an existing one.`);
+  }
+  const store = await openStore(location, { poolSize: config.poolSize });
+  try {
+    await migrateToLatest(store.db, store.dialect, hooks.onMigration);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/**
+ * Opens a vault.
+ *
+ * @example
+ * const coffer = await createCoffer({ dataDir: './.coffer' });
+ * await coffer.tenants.create('acme');
+ * await coffer.secrets.put('acme', 'shopify_token', 'shpat_…', { type: 'api_key' });
+ * const { value } = await coffer.secrets.reveal('acme', 'shopify_token');
+ */
+export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, hooks: OpenHooks = {}): Promise<Coffer> {
+  const config = Object.isFrozen(input) ? (input as ResolvedConfig) : resolveConfig(input as CofferConfig);
+  const provider = rootKeyProvider(config);
+  // A missing, short or unreadable key stops here, before the database is touched.
+  provider.load();
+  const store = await openAndMigrate(config, hooks);
+  try {
+    const keyring = await Keyring.open(store, provider, {
+      createIfMissing: config.createIfMissing,
+      ...(hooks.allowRootRotation ? { allowRootRotation: true } : {}),
+    });
+    const keys = new KeyAdmin(store, keyring, provider);
+    if (keyring.needsRootPromotion) await keys.finishRootRotation();
+    return Object.freeze({
+      tenants: new Tenants(store, keyring),
+      secrets: new Secrets(store, keyring),
+      keys,
+      config,
+      database: store.description,
+      async close() {
+        keyring.close();
+        await store.close();
+      },
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export interface InitResult {
+  dataDir: string;
+  database: string;
+  /** Path of the root key file, or undefined when the key came from COFFER_ROOT_KEY. */
+  rootKeyFile: string | undefined;
+  keyCreated: boolean;
+  databaseCreated: boolean;
+}
+
+/**
+ * Creates the data directory, the root key file (mode 0600) and the database, whichever are
+ * missing. Never overwrites a key or a database, and never makes a new key for a database
+ * that already has one.
+ */
+export async function initCoffer(input: CofferConfig = {}, hooks: OpenHooks = {}): Promise<InitResult> {
+  const config = resolveConfig({ ...input, createIfMissing: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openAndMigrate(config, hooks);
+  let registered: number;
+  try {
+    const row = await store.db.selectFrom('root_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    registered = Number(row.n);
+  } finally {
+    await store.close();
+  }
+  let keyCreated = false;
+  if (config.rootKey === undefined && !existsSync(config.rootKeyFile)) {
+    if (registered > 0) {
+      throw new CofferError(
+        'ROOT_KEY_MISSING',
+        `The database already has a root key, but ${config.rootKeyFile} is missing and COFFER_ROOT_KEY is not set. Restore the key file from your backup; a new key cannot open existing data.`,
+      );
+    }
+    writeKeyFile(config.rootKeyFile, generateKey());
+    keyCreated = true;
+  }
+  const coffer = await createCoffer(config, hooks);
+  await coffer.close();
+  return {
+    dataDir: config.dataDir,
+    database: coffer.database,
+    rootKeyFile: config.rootKey === undefined ? config.rootKeyFile : undefined,
+    keyCreated,
+    databaseCreated: registered === 0,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Configuration, parsed and validated once at the entry point, then frozen and passed down.
+ * Nothing in Coffer reads `process.env` except {@link configFromEnv}.
+ */
+import { resolve, join } from 'node:path';
+import { z } from 'zod';
+import { CofferError } from '../errors.js';
+
+export interface CofferConfig {
+  /** Directory for the SQLite database and the root key file. Default `./.coffer`. */
+  dataDir?: string;
+  /** `postgres://…` or `sqlite:<path>` (or a plain path). Default `<dataDir>/coffer.db`. */
+  databaseUrl?: string;
+  /** Root key: base64 text or 32 bytes. When absent the key file is used. */
+  rootKey?: string | Buffer;
+  /** Older root keys still accepted for unwrapping during a rotation. */
+  previousRootKeys?: ReadonlyArray<string | Buffer>;
+  /** Root key file. Default `<dataDir>/root.key`. */
+  rootKeyFile?: string;
+  /** Register the root key and create the database when they do not exist yet. Default true. */
+  createIfMissing?: boolean;
+  /** PostgreSQL pool size. Default 10. */
+  poolSize?: number;
+}
+
+export interface ResolvedConfig {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly rootKey: string | Buffer | undefined;
+  readonly previousRootKeys: ReadonlyArray<string | Buffer>;
+  readonly rootKeyFile: string;
+  readonly createIfMissing: boolean;
+  readonly poolSize: number;
+}
+
+const nonEmpty = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} must not be empty`);
+
+const EnvSchema = z.object({
+  COFFER_DATA_DIR: nonEmpty('COFFER_DATA_DIR').optional(),
+  COFFER_DATABASE_URL: nonEmpty('COFFER_DATABASE_URL')
+    .refine((v) => /^(postgres(ql)?:\/\/|sqlite:)/i.test(v) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), 'COFFER_DATABASE_URL must be postgres://… or sqlite:<path>')
+    .optional(),
+  COFFER_ROOT_KEY: z.string().optional(),
+  COFFER_ROOT_KEY_PREVIOUS: z.string().optional(),
+  COFFER_ROOT_KEY_FILE: nonEmpty('COFFER_ROOT_KEY_FILE').optional(),
+  COFFER_PG_POOL_SIZE: z.coerce.number({ error: 'COFFER_PG_POOL_SIZE must be a number' }).int().min(1).max(1000).optional(),
+});
+
+/** Fills in defaults and validates. The result is frozen. */
+export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
+  const dataDir = resolve(config.dataDir ?? '.coffer');
+  const poolSize = config.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new CofferError('CONFIG_INVALID', 'poolSize must be a positive integer.');
+  return Object.freeze({
+    dataDir,
+    databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'coffer.db')}`,
+    rootKey: config.rootKey,
+    previousRootKeys: Object.freeze([...(config.previousRootKeys ?? [])]),
+    rootKeyFile: resolve(config.rootKeyFile ?? join(dataDir, 'root.key')),
+    createIfMissing: config.createIfMissing ?? true,
+    poolSize,
+  });
+}
+
+/**
+ * Reads `COFFER_*` variables; `overrides` (command-line flags) win. A bad value stops with a
+ * message naming the variable.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv, overrides: CofferConfig = {}): ResolvedConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CofferError('CONFIG_INVALID', `${String(issue.path[0] ?? 'configuration')}: ${issue.message}.`);
+  }
+  const e = parsed.data;
+  const fromEnv: CofferConfig = {};
+  if (e.COFFER_DATA_DIR) fromEnv.dataDir = e.COFFER_DATA_DIR;
+  if (e.COFFER_DATABASE_URL) fromEnv.databaseUrl = e.COFFER_DATABASE_URL;
+  // Set but empty is a mistake to report, not a reason to fall back to the key file.
+  if (e.COFFER_ROOT_KEY !== undefined) fromEnv.rootKey = e.COFFER_ROOT_KEY;
+  if (e.COFFER_ROOT_KEY_PREVIOUS) fromEnv.previousRootKeys = e.COFFER_ROOT_KEY_PREVIOUS.split(',').filter((s) => s.trim() !== '');
+  if (e.COFFER_ROOT_KEY_FILE) fromEnv.rootKeyFile = e.COFFER_ROOT_KEY_FILE;
+  if (e.COFFER_PG_POOL_SIZE) fromEnv.poolSize = e.COFFER_PG_POOL_SIZE;
+  return resolveConfig({ ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
+}

@@ -1,0 +1,66 @@
+/**
+ * Every error Coffer raises on purpose is a {@link CofferError} with a stable `code`.
+ *
+ * Callers switch on `err.code`; the HTTP layer maps codes to status in one table; the CLI prints
+ * `code: message`. Messages say what went wrong and what to do next, and never contain a key,
+ * a secret value or any other plaintext.
+ */
+export const ERROR_CODES = {
+  // configuration and start-up
+  CONFIG_INVALID: 'A configuration value is missing or malformed.',
+  NOT_INITIALIZED: 'Coffer has not been initialised for this data directory or database.',
+  ROOT_KEY_MISSING: 'No root key was supplied.',
+  ROOT_KEY_INVALID: 'The supplied root key is not 32 bytes of base64.',
+  ROOT_KEY_FILE_UNSAFE: 'The root key file can be read by other users.',
+  ROOT_KEY_MISMATCH: 'The root key does not match the one this database was initialised with.',
+  ROOT_KEY_RETIRED: 'The root key was retired and may no longer be used.',
+  DATABASE_UNAVAILABLE: 'The database could not be reached.',
+  // ciphertext
+  CIPHERTEXT_MALFORMED: 'A ciphertext is truncated or not in Coffer format.',
+  CIPHERTEXT_UNSUPPORTED_FORMAT: 'A ciphertext has a format version this build does not know.',
+  KEY_NOT_FOUND: 'The key a ciphertext names is not known.',
+  DECRYPTION_FAILED: 'A ciphertext failed authentication.',
+  // tenants
+  TENANT_ID_INVALID: 'A tenant id has characters or a length that are not allowed.',
+  TENANT_NOT_FOUND: 'No such tenant.',
+  TENANT_EXISTS: 'A tenant with that id already exists.',
+  // secrets
+  SECRET_NAME_INVALID: 'A secret name has characters or a length that are not allowed.',
+  SECRET_TYPE_INVALID: 'A secret type is not one Coffer knows.',
+  SECRET_VALUE_INVALID: 'A secret value is neither a string nor a flat JSON object.',
+  SECRET_VALUE_TOO_LARGE: 'A secret value is larger than the limit.',
+  METADATA_INVALID: 'Secret metadata is not a small JSON object of non-secret fields.',
+  SECRET_NOT_FOUND: 'No such secret in this tenant.',
+  SECRET_VERSION_NOT_FOUND: 'No such version of the secret.',
+  SECRET_VERSION_DELETED: 'The version is soft-deleted.',
+  SECRET_VERSION_DESTROYED: 'The version was destroyed.',
+  CAS_MISMATCH: 'The check-and-set version did not match the current version.',
+  // keys
+  KEY_ID_INVALID: 'A key id is not in a form Coffer knows.',
+  KEY_IN_USE: 'The key still protects data and cannot be retired.',
+  KEY_ACTIVE: 'The newest key of a tenant, or the current root key, cannot be retired.',
+  ROTATION_UNAVAILABLE: 'The root key provider cannot rotate the root key by itself.',
+  // generic
+  INVALID_ARGUMENT: 'An argument is malformed.',
+  ALREADY_INITIALIZED: 'Coffer is already initialised here.',
+  INTERNAL: 'An unexpected internal error.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class CofferError extends Error {
+  override readonly name = 'CofferError';
+  readonly code: ErrorCode;
+  /** Non-secret structured details (ids, versions, limits) for machines. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CODES[code]);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isCofferError(err: unknown, code?: ErrorCode): err is CofferError {
+  return err instanceof CofferError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,23 @@
+/** Public surface of @coffer/core. Anything not exported here is internal. */
+export { createCoffer, initCoffer, type Coffer, type InitResult, type OpenHooks } from './coffer.js';
+export { configFromEnv, resolveConfig, type CofferConfig, type ResolvedConfig } from './config/config.js';
+export { CofferError, ERROR_CODES, isCofferError, type ErrorCode } from './errors.js';
+export { seal, open, readKeyId, encodeContext, OVERHEAD_BYTES, type CipherContext, type Purpose } from './crypto/envelope.js';
+export { generateKey, keyCheckValue } from './crypto/key-check.js';
+export {
+  envRootKeyProvider,
+  fileRootKeyProvider,
+  staticRootKeyProvider,
+  parseRootKey,
+  encodeRootKey,
+  type RootKeyProvider,
+  type RootKeyMaterial,
+} from './keys/root-key-provider.js';
+export { formatRootKeyId, formatTenantKeyId, parseKeyId } from './keys/keyring.js';
+export type { KeyAdmin, KeyStatus, RootKeyStatus, TenantKeyStatus, RewrapResult, Progress } from './keys/key-admin.js';
+export type { Secrets, PutOptions, PutResult, RevealedSecret, SecretInfo, SecretPage, SecretVersionInfo, ListOptions, VersionSelector } from './vault/secrets.js';
+export type { Tenants, Tenant } from './tenants/tenants.js';
+export { maskValue, maskString, MASK, type MaskedValue } from './vault/masking.js';
+export { SECRET_TYPES, MAX_VALUE_BYTES, DEFAULT_MAX_VERSIONS, type SecretType, type SecretValue, type FieldValue, type Metadata } from './vault/values.js';
+export { parseDatabaseUrl, redactUrl, type Dialect } from './store/database.js';
+export type { VersionState } from './store/schema.js';

@@ -1,0 +1,150 @@
+/**
+ * Opens the database behind Coffer: SQLite (better-sqlite3) for the embedded default,
+ * PostgreSQL (pg) for production. Both go through Kysely with one schema and one set of
+ * migrations; the few places where the dialects differ are named here.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CofferError } from '../errors.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseLocation {
+  readonly dialect: Dialect;
+  /** File path for SQLite, connection string for PostgreSQL. */
+  readonly target: string;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size. */
+  readonly poolSize?: number;
+  /** Milliseconds to wait for a locked SQLite file before giving up. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The raw SQLite write handle (pragmas, checkpoints); undefined on PostgreSQL. */
+  readonly sqlite: SqliteDatabase.Database | undefined;
+  /**
+   * A second, read-only SQLite connection for prepared statements on the hot path. Being a
+   * separate connection, it sees only committed data, never a write transaction in flight.
+   */
+  readonly sqliteReader: SqliteDatabase.Database | undefined;
+  /** Describes the location without credentials, for messages. */
+  readonly description: string;
+  /**
+   * Runs `fn` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so two processes on
+   * one file queue on the write lock instead of failing when a read turns into a write.
+   */
+  writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', target: url };
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new CofferError('CONFIG_INVALID', 'COFFER_DATABASE_URL must be postgres://… or sqlite:<path> (or a plain file path).');
+  }
+  return { dialect: 'sqlite', target: url };
+}
+
+/** A connection string with its password replaced, safe for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+// int8 (oid 20) holds our epoch-millisecond timestamps: parse them as numbers, which is exact
+// far beyond any date we will store.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export async function openStore(location: DatabaseLocation, options: OpenOptions = {}): Promise<Store> {
+  return location.dialect === 'sqlite' ? openSqlite(location.target, options) : openPostgres(location.target, options);
+}
+
+function openSqlite(file: string, options: OpenOptions): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let handle: SqliteDatabase.Database;
+  try {
+    handle = new SqliteDatabase(file);
+  } catch (err) {
+    throw new CofferError('DATABASE_UNAVAILABLE', `Cannot open the SQLite database at ${file}: ${(err as Error).message}`);
+  }
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  // A vault must not lose an acknowledged write, and deleted rows must not linger in free pages.
+  handle.pragma('synchronous = FULL');
+  handle.pragma('secure_delete = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  let reader: SqliteDatabase.Database | undefined;
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite: handle,
+    get sqliteReader() {
+      // Opened on first use: the file must exist and be in WAL mode first.
+      if (!reader) {
+        reader = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+        reader.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+      }
+      return reader;
+    },
+    description: `SQLite ${file}`,
+    async writeTransaction(fn) {
+      // Kysely's SQLite driver holds one connection behind a mutex, so everything inside
+      // `connection()` runs on it alone, between our BEGIN IMMEDIATE and COMMIT.
+      return db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (err) {
+          if (handle.inTransaction) await sql`rollback`.execute(conn);
+          throw err;
+        }
+      });
+    },
+    async close() {
+      reader?.close();
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new CofferError(
+      'DATABASE_UNAVAILABLE',
+      `Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. Check COFFER_DATABASE_URL and that the server is running.`,
+    );
+  }
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: undefined,
+    sqliteReader: undefined,
+    description: `PostgreSQL ${redactUrl(url)}`,
+    writeTransaction: (fn) => db.transaction().execute(fn),
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Table types shared by both databases. Timestamps are epoch milliseconds; binary columns
+ * are Buffers (SQLite BLOB, PostgreSQL bytea).
+ */
+export type RootKeyState = 'current' | 'previous' | 'retired';
+export type TenantKeyState = 'active' | 'retired';
+export type VersionState = 'active' | 'deleted' | 'destroyed';
+
+export interface RootKeysTable {
+  id: number;
+  kcv: string;
+  state: RootKeyState;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TenantKeysTable {
+  tenant_id: string;
+  version: number;
+  root_key_id: number;
+  /** Null once retired: the key is gone for good. */
+  wrapped_key: Buffer | null;
+  state: TenantKeyState;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface SecretsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: string;
+  metadata: string;
+  max_versions: number;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SecretVersionsTable {
+  secret_id: string;
+  tenant_id: string;
+  version: number;
+  /** Tenant key version that wraps the data key; null once destroyed. */
+  key_version: number | null;
+  wrapped_dek: Buffer | null;
+  ciphertext: Buffer | null;
+  masked: Buffer | null;
+  state: VersionState;
+  created_at: number;
+  deleted_at: number | null;
+  destroyed_at: number | null;
+}
+
+export interface Database {
+  root_keys: RootKeysTable;
+  tenants: TenantsTable;
+  tenant_keys: TenantKeysTable;
+  secrets: SecretsTable;
+  secret_versions: SecretVersionsTable;
+}
+

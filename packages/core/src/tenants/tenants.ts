@@ -1,0 +1,90 @@
+/**
+ * Tenants: each owns its keys and secrets. Creating one creates its first key; deleting one
+ * wipes its keys first (crypto-shredding), then its rows, in one transaction.
+ */
+import { CofferError } from '../errors.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { Store } from '../store/database.js';
+import { purgeFreedPages } from '../vault/secrets.js';
+import { checkTenantId } from '../vault/values.js';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: Date;
+  secretCount: number;
+}
+
+export class Tenants {
+  constructor(
+    private readonly store: Store,
+    private readonly keyring: Keyring,
+  ) {}
+
+  async create(id: string, options: { name?: string } = {}): Promise<Tenant> {
+    checkTenantId(id);
+    const name = options.name ?? id;
+    if (typeof name !== 'string' || name.length > 200) throw new CofferError('INVALID_ARGUMENT', 'Tenant names are at most 200 characters.');
+    const now = Date.now();
+    const { key, wrapped, rootKeyId } = this.keyring.createTenantKey(id, 1);
+    try {
+      await this.store.writeTransaction(async (trx) => {
+        const exists = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
+        if (exists) throw new CofferError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
+        await trx.insertInto('tenants').values({ id, name, created_at: now }).execute();
+        await trx
+          .insertInto('tenant_keys')
+          .values({ tenant_id: id, version: 1, root_key_id: rootKeyId, wrapped_key: wrapped, state: 'active', created_at: now, retired_at: null })
+          .execute();
+      });
+    } catch (err) {
+      key.fill(0);
+      // Two creators racing past the check on PostgreSQL: the primary key decides.
+      if (!(err instanceof CofferError) && /unique|duplicate/i.test(String((err as Error).message))) {
+        throw new CofferError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
+      }
+      throw err;
+    }
+    this.keyring.remember(id, 1, key);
+    return { id, name, createdAt: new Date(now), secretCount: 0 };
+  }
+
+  async get(id: string): Promise<Tenant> {
+    checkTenantId(id);
+    const row = await this.store.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist.`);
+    const count = await this.store.db.selectFrom('secrets').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', id).executeTakeFirstOrThrow();
+    return { id: row.id, name: row.name, createdAt: new Date(row.created_at), secretCount: Number(count.n) };
+  }
+
+  async list(): Promise<Tenant[]> {
+    const rows = await this.store.db
+      .selectFrom('tenants as t')
+      .leftJoin('secrets as s', 's.tenant_id', 't.id')
+      .select(['t.id', 't.name', 't.created_at'])
+      .select((eb) => eb.fn.count<number>('s.id').as('n'))
+      .groupBy(['t.id', 't.name', 't.created_at'])
+      .orderBy('t.id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(r.created_at), secretCount: Number(r.n) }));
+  }
+
+  /**
+   * Deletes a tenant for good. Its wrapped keys are overwritten before the rows go, so even a
+   * backup taken later holds nothing that decrypts its secrets.
+   */
+  async delete(id: string): Promise<void> {
+    checkTenantId(id);
+    await this.store.writeTransaction(async (trx) => {
+      const row = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist.`);
+      await trx.updateTable('tenant_keys').set({ wrapped_key: null, state: 'retired', retired_at: Date.now() }).where('tenant_id', '=', id).execute();
+      await trx.deleteFrom('secret_versions').where('tenant_id', '=', id).execute();
+      await trx.deleteFrom('secrets').where('tenant_id', '=', id).execute();
+      await trx.deleteFrom('tenant_keys').where('tenant_id', '=', id).execute();
+      await trx.deleteFrom('tenants').where('id', '=', id).execute();
+    });
+    this.keyring.forgetTenant(id);
+    purgeFreedPages(this.store);
+  }
+}

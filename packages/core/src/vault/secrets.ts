@@ -1,0 +1,446 @@
+/**
+ * Secrets and their versions. Every write seals the value under a fresh data key, wraps that
+ * key under the tenant's newest key, and stores both in one transaction. Every read is scoped
+ * by tenant in the query itself.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { CofferError } from '../errors.js';
+import { open, seal, type CipherContext } from '../crypto/envelope.js';
+import { generateKey } from '../crypto/key-check.js';
+import { formatTenantKeyId, type Keyring } from '../keys/keyring.js';
+import type { Store } from '../store/database.js';
+import type { Database, SecretsTable, SecretVersionsTable, VersionState } from '../store/schema.js';
+import { maskValue, type MaskedValue } from './masking.js';
+import {
+  checkCas,
+  checkMaxVersions,
+  checkMetadata,
+  checkSecretName,
+  checkSecretType,
+  checkTenantId,
+  checkValueShape,
+  checkVersion,
+  decodeValue,
+  encodeValue,
+  DEFAULT_MAX_VERSIONS,
+  type Metadata,
+  type SecretType,
+  type SecretValue,
+} from './values.js';
+import { readCurrentVersion, readVersion, type VersionRow } from './secret-reads.js';
+
+export interface PutOptions {
+  type?: SecretType;
+  metadata?: Metadata;
+  /** Check-and-set: 0 creates only; N writes only if the current version is N. */
+  cas?: number;
+  /** Versions kept; older ones are destroyed. Default 10. */
+  maxVersions?: number;
+}
+
+export interface PutResult {
+  name: string;
+  version: number;
+  createdAt: Date;
+}
+
+export interface RevealedSecret {
+  name: string;
+  type: SecretType;
+  version: number;
+  value: SecretValue;
+}
+
+export interface SecretVersionInfo {
+  version: number;
+  state: VersionState;
+  keyId: string | null;
+  createdAt: Date;
+  deletedAt: Date | null;
+  destroyedAt: Date | null;
+  /** Masked value, for active and deleted versions. */
+  masked: MaskedValue | null;
+}
+
+export interface SecretInfo {
+  name: string;
+  type: SecretType;
+  metadata: Metadata;
+  currentVersion: number;
+  /** State of the current version. */
+  state: VersionState;
+  maxVersions: number;
+  createdAt: Date;
+  updatedAt: Date;
+  masked: MaskedValue | null;
+}
+
+export interface ListOptions {
+  /** At most this many (default 100, max 1000). */
+  limit?: number;
+  /** Cursor: the name after which to continue. */
+  after?: string;
+}
+
+export interface SecretPage {
+  items: SecretInfo[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Which versions an operation applies to: a list, or every version when omitted. */
+export interface VersionSelector {
+  versions?: number[];
+}
+
+const ctx = (purpose: CipherContext['purpose'], tenant: string, secret: string, version: number): CipherContext => ({
+  purpose,
+  tenant,
+  secret,
+  version,
+});
+
+export class Secrets {
+  constructor(
+    private readonly store: Store,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** Writes a new version. */
+  async put(tenant: string, name: string, value: SecretValue, options: PutOptions = {}): Promise<PutResult> {
+    checkTenantId(tenant);
+    checkSecretName(name);
+    const type = options.type === undefined ? undefined : checkSecretType(options.type);
+    const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
+    const cas = options.cas === undefined ? undefined : checkCas(options.cas);
+    const maxVersions = options.maxVersions === undefined ? undefined : checkMaxVersions(options.maxVersions);
+    // Validate and encode before the transaction: a bad value must not take the write lock.
+    const payload = encodeValue(value);
+    const maskJson = Buffer.from(JSON.stringify(maskValue(value)));
+    if (type !== undefined) checkValueShape(value, type);
+
+    try {
+      return await this.store.writeTransaction(async (trx) => {
+        const tenantKey = await this.keyring.newestTenantKey(trx, tenant);
+        let secret = await this.lockSecret(trx, tenant, name);
+        if (secret && type === undefined) checkValueShape(value, secret.type as SecretType);
+        const now = Date.now();
+        if (!secret) {
+          if (cas !== undefined && cas !== 0) {
+            throw new CofferError('CAS_MISMATCH', `Secret "${name}" does not exist, so cas=${cas} cannot match; use cas=0 to create it.`, { expected: cas, current: 0 });
+          }
+          await trx
+            .insertInto('secrets')
+            .values({
+              id: randomUUID(),
+              tenant_id: tenant,
+              name,
+              type: type ?? 'generic',
+              metadata: metadata ?? '{}',
+              max_versions: maxVersions ?? DEFAULT_MAX_VERSIONS,
+              latest_version: 0,
+              created_at: now,
+              updated_at: now,
+            })
+            .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
+            .execute();
+          secret = await this.lockSecret(trx, tenant, name);
+          if (!secret) throw new CofferError('INTERNAL', 'The secret row vanished inside its own transaction.');
+          if (secret.latest_version !== 0 && cas === 0) throw this.casMismatch(name, 0, secret.latest_version);
+        } else if (cas !== undefined && cas !== secret.latest_version) {
+          throw this.casMismatch(name, cas, secret.latest_version);
+        }
+
+        const version = secret.latest_version + 1;
+        const dek = generateKey();
+        const row = {
+          secret_id: secret.id,
+          tenant_id: tenant,
+          version,
+          key_version: tenantKey.version,
+          wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', tenant, secret.id, version)),
+          ciphertext: seal(dek, 0, payload, ctx('value', tenant, secret.id, version)),
+          masked: seal(dek, 0, maskJson, ctx('mask', tenant, secret.id, version)),
+          state: 'active' as const,
+          created_at: now,
+          deleted_at: null,
+          destroyed_at: null,
+        };
+        dek.fill(0);
+        await trx.insertInto('secret_versions').values(row).execute();
+        const keep = maxVersions ?? secret.max_versions;
+        await trx
+          .updateTable('secrets')
+          .set({
+            latest_version: version,
+            updated_at: now,
+            max_versions: keep,
+            ...(type !== undefined ? { type } : {}),
+            ...(metadata !== undefined ? { metadata } : {}),
+          })
+          .where('id', '=', secret.id)
+          .execute();
+        await this.prune(trx, secret.id, keep);
+        return { name, version, createdAt: new Date(now) };
+      });
+    } finally {
+      payload.fill(0);
+    }
+  }
+
+  private casMismatch(name: string, expected: number, current: number): CofferError {
+    return new CofferError(
+      'CAS_MISMATCH',
+      expected === 0
+        ? `Secret "${name}" already exists (version ${current}); cas=0 only creates. Read it and pass cas=${current} to replace it.`
+        : `Secret "${name}" is at version ${current}, not ${expected}. Read it again and retry with cas=${current}.`,
+      { expected, current },
+    );
+  }
+
+  /** The secret row, locked for the rest of the transaction on PostgreSQL (SQLite holds the whole write lock). */
+  private async lockSecret(trx: Kysely<Database>, tenant: string, name: string): Promise<SecretsTable | undefined> {
+    let q = trx.selectFrom('secrets').selectAll().where('tenant_id', '=', tenant).where('name', '=', name);
+    if (this.store.dialect === 'postgres') q = q.forUpdate();
+    return q.executeTakeFirst();
+  }
+
+  /** Keeps the newest `keep` versions; older rows are deleted, which wipes their ciphertext. */
+  private async prune(trx: Kysely<Database>, secretId: string, keep: number): Promise<void> {
+    const cutoff = await trx
+      .selectFrom('secret_versions')
+      .select('version')
+      .where('secret_id', '=', secretId)
+      .orderBy('version', 'desc')
+      .offset(keep)
+      .limit(1)
+      .executeTakeFirst();
+    if (cutoff) {
+      await trx.deleteFrom('secret_versions').where('secret_id', '=', secretId).where('version', '<=', cutoff.version).execute();
+    }
+  }
+
+  /**
+   * Decrypts the current version, or `version`. This is the hot path: one indexed row read,
+   * one unwrap with a cached tenant key, one decrypt.
+   */
+  async reveal(tenant: string, name: string, options: { version?: number } = {}): Promise<RevealedSecret> {
+    const version = options.version === undefined ? undefined : checkVersion(options.version);
+    const row = version === undefined ? await readCurrentVersion(this.store, tenant, name) : await readVersion(this.store, tenant, name, version);
+    if (!row) return this.notFound(tenant, name, version);
+    this.checkReadable(name, row);
+    const tenantKey = await this.keyring.tenantKey(tenant, row.key_version!);
+    const dek = open(tenantKey, row.wrapped_dek!, ctx('data-key', tenant, row.secret_id, row.version));
+    try {
+      const payload = open(dek, row.ciphertext!, ctx('value', tenant, row.secret_id, row.version));
+      const value = decodeValue(payload);
+      payload.fill(0);
+      return { name, type: row.type as SecretType, version: row.version, value };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  private checkReadable(name: string, row: Pick<VersionRow, 'state' | 'version'>): void {
+    if (row.state === 'deleted') {
+      throw new CofferError('SECRET_VERSION_DELETED', `Version ${row.version} of "${name}" is deleted; undelete it or read another version.`, { version: row.version });
+    }
+    if (row.state === 'destroyed') {
+      throw new CofferError('SECRET_VERSION_DESTROYED', `Version ${row.version} of "${name}" was destroyed and cannot be read.`, { version: row.version });
+    }
+  }
+
+  /** Works out which of tenant, secret or version is missing, off the hot path. */
+  private async notFound(tenant: string, name: string, version?: number): Promise<never> {
+    checkTenantId(tenant);
+    checkSecretName(name);
+    const t = await this.store.db.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+    if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+    const s = await this.store.db.selectFrom('secrets').select('latest_version').where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
+    if (!s || s.latest_version === 0) throw new CofferError('SECRET_NOT_FOUND', `Secret "${name}" does not exist in tenant "${tenant}".`);
+    throw new CofferError('SECRET_VERSION_NOT_FOUND', `Secret "${name}" has no version ${version ?? s.latest_version} (current is ${s.latest_version}; old versions beyond the kept maximum are destroyed).`);
+  }
+
+  private async ensureTenant(tenant: string): Promise<void> {
+    checkTenantId(tenant);
+    const t = await this.store.db.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+    if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+  }
+
+  private async unmask(tenant: string, secretId: string, v: Pick<SecretVersionsTable, 'version' | 'key_version' | 'wrapped_dek' | 'masked'>): Promise<MaskedValue | null> {
+    if (v.key_version === null || !v.wrapped_dek || !v.masked) return null;
+    const tenantKey = await this.keyring.tenantKey(tenant, v.key_version);
+    const dek = open(tenantKey, v.wrapped_dek, ctx('data-key', tenant, secretId, v.version));
+    try {
+      return JSON.parse(open(dek, v.masked, ctx('mask', tenant, secretId, v.version)).toString('utf8')) as MaskedValue;
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  private async describe(tenant: string, s: SecretsTable, current: Pick<SecretVersionsTable, 'version' | 'state' | 'key_version' | 'wrapped_dek' | 'masked'> | undefined): Promise<SecretInfo> {
+    return {
+      name: s.name,
+      type: s.type as SecretType,
+      metadata: JSON.parse(s.metadata) as Metadata,
+      currentVersion: s.latest_version,
+      state: current?.state ?? 'destroyed',
+      maxVersions: s.max_versions,
+      createdAt: new Date(s.created_at),
+      updatedAt: new Date(s.updated_at),
+      masked: current && current.state !== 'destroyed' ? await this.unmask(tenant, s.id, current) : null,
+    };
+  }
+
+  /** Metadata and the masked current value. */
+  async get(tenant: string, name: string): Promise<SecretInfo> {
+    checkTenantId(tenant);
+    checkSecretName(name);
+    const s = await this.store.db.selectFrom('secrets').selectAll().where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
+    if (!s || s.latest_version === 0) return this.notFound(tenant, name);
+    const current = await this.store.db
+      .selectFrom('secret_versions')
+      .select(['version', 'state', 'key_version', 'wrapped_dek', 'masked'])
+      .where('secret_id', '=', s.id)
+      .where('version', '=', s.latest_version)
+      .executeTakeFirst();
+    return this.describe(tenant, s, current);
+  }
+
+  /** Secrets of a tenant by name, masked, a page at a time. */
+  async list(tenant: string, options: ListOptions = {}): Promise<SecretPage> {
+    await this.ensureTenant(tenant);
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CofferError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000.');
+    let q = this.store.db
+      .selectFrom('secrets as s')
+      .leftJoin('secret_versions as v', (j) => j.onRef('v.secret_id', '=', 's.id').onRef('v.version', '=', 's.latest_version'))
+      .selectAll('s')
+      .select(['v.version', 'v.state', 'v.key_version', 'v.wrapped_dek', 'v.masked'])
+      .where('s.tenant_id', '=', tenant)
+      .where('s.latest_version', '>', 0)
+      .orderBy('s.name')
+      .limit(limit + 1);
+    if (options.after !== undefined) q = q.where('s.name', '>', options.after);
+    const rows = await q.execute();
+    const page = rows.slice(0, limit);
+    const items = await Promise.all(
+      page.map((r) => this.describe(tenant, r, r.version === null ? undefined : (r as Pick<SecretVersionsTable, 'version' | 'state' | 'key_version' | 'wrapped_dek' | 'masked'>))),
+    );
+    return { items, nextCursor: rows.length > limit ? page[page.length - 1]!.name : null };
+  }
+
+  /** Every kept version, newest first. */
+  async versions(tenant: string, name: string): Promise<SecretVersionInfo[]> {
+    const s = await this.secretRow(tenant, name);
+    const rows = await this.store.db.selectFrom('secret_versions').selectAll().where('secret_id', '=', s.id).where('tenant_id', '=', tenant).orderBy('version', 'desc').execute();
+    return Promise.all(
+      rows.map(async (v) => ({
+        version: v.version,
+        state: v.state,
+        keyId: v.key_version === null ? null : formatTenantKeyId(tenant, v.key_version),
+        createdAt: new Date(v.created_at),
+        deletedAt: v.deleted_at === null ? null : new Date(v.deleted_at),
+        destroyedAt: v.destroyed_at === null ? null : new Date(v.destroyed_at),
+        masked: v.state === 'destroyed' ? null : await this.unmask(tenant, s.id, v),
+      })),
+    );
+  }
+
+  private async secretRow(tenant: string, name: string, db: Kysely<Database> = this.store.db): Promise<SecretsTable> {
+    checkTenantId(tenant);
+    checkSecretName(name);
+    const s = await db.selectFrom('secrets').selectAll().where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
+    if (!s || s.latest_version === 0) return this.notFound(tenant, name);
+    return s;
+  }
+
+  /**
+   * Applies a state change to the selected versions (all when none are named) and returns the
+   * versions it changed. Versions already in the target state are left as they are.
+   */
+  private async changeVersions(
+    tenant: string,
+    name: string,
+    selector: VersionSelector,
+    apply: (trx: Kysely<Database>, secretId: string, versions: number[]) => Promise<void>,
+    eligible: (state: VersionState, version: number) => boolean,
+  ): Promise<number[]> {
+    const wanted = selector.versions?.map((v) => checkVersion(v));
+    return this.store.writeTransaction(async (trx) => {
+      const s = await this.secretRow(tenant, name, trx);
+      const rows = await trx.selectFrom('secret_versions').select(['version', 'state']).where('secret_id', '=', s.id).execute();
+      const byVersion = new Map(rows.map((r) => [r.version, r.state]));
+      for (const v of wanted ?? []) {
+        if (!byVersion.has(v)) throw new CofferError('SECRET_VERSION_NOT_FOUND', `Secret "${name}" has no version ${v}.`, { version: v });
+      }
+      const targets = (wanted ?? [...byVersion.keys()]).filter((v) => eligible(byVersion.get(v)!, v)).sort((a, b) => a - b);
+      if (targets.length > 0) await apply(trx, s.id, targets);
+      return targets;
+    });
+  }
+
+  /** Soft-deletes versions: unreadable until undeleted. */
+  async delete(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
+    return this.changeVersions(
+      tenant,
+      name,
+      selector,
+      async (trx, id, versions) => {
+        await trx.updateTable('secret_versions').set({ state: 'deleted', deleted_at: Date.now() }).where('secret_id', '=', id).where('version', 'in', versions).execute();
+      },
+      (state, v) => {
+        if (state === 'destroyed' && selector.versions) throw new CofferError('SECRET_VERSION_DESTROYED', `Version ${v} of "${name}" was destroyed.`, { version: v });
+        return state === 'active';
+      },
+    );
+  }
+
+  async undelete(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
+    return this.changeVersions(
+      tenant,
+      name,
+      selector,
+      async (trx, id, versions) => {
+        await trx.updateTable('secret_versions').set({ state: 'active', deleted_at: null }).where('secret_id', '=', id).where('version', 'in', versions).execute();
+      },
+      (state, v) => {
+        if (state === 'destroyed' && selector.versions) throw new CofferError('SECRET_VERSION_DESTROYED', `Version ${v} of "${name}" was destroyed and cannot be undeleted.`, { version: v });
+        return state === 'deleted';
+      },
+    );
+  }
+
+  /** Wipes the ciphertext and wrapped data key of versions for good. */
+  async destroy(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
+    const destroyed = await this.changeVersions(
+      tenant,
+      name,
+      selector,
+      async (trx, id, versions) => {
+        await trx
+          .updateTable('secret_versions')
+          .set({ state: 'destroyed', destroyed_at: Date.now(), ciphertext: null, wrapped_dek: null, masked: null, key_version: null })
+          .where('secret_id', '=', id)
+          .where('version', 'in', versions)
+          .execute();
+      },
+      (state) => state !== 'destroyed',
+    );
+    if (destroyed.length > 0) purgeFreedPages(this.store);
+    return destroyed;
+  }
+}
+
+/**
+ * SQLite keeps old page images in the WAL until a checkpoint; secure_delete zeroes freed space
+ * in the main file. Checkpointing right away shortens the time a wiped value lingers on disk.
+ */
+export function purgeFreedPages(store: Store): void {
+  try {
+    store.sqlite?.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Best effort: a busy reader delays the checkpoint, and the next one completes it.
+  }
+}
