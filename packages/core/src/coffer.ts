@@ -74,10 +74,12 @@ async function openAndMigrate(config: ResolvedConfig, hooks: OpenHooks): Promise
 export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, hooks: OpenHooks = {}): Promise<Coffer> {
   const config = Object.isFrozen(input) ? (input as ResolvedConfig) : resolveConfig(input as CofferConfig);
   const provider = rootKeyProvider(config);
+  const firstRun = config.createIfMissing && config.rootKey === undefined && !existsSync(config.rootKeyFile);
   // A missing, short or unreadable key stops here, before the database is touched.
-  provider.load();
+  if (!firstRun) provider.load();
   const store = await openAndMigrate(config, hooks);
   try {
+    if (firstRun) await createRootKeyFile(config, store);
     const keyring = await Keyring.open(store, provider, {
       createIfMissing: config.createIfMissing,
       ...(hooks.allowRootRotation ? { allowRootRotation: true } : {}),
@@ -101,6 +103,23 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
   }
 }
 
+async function countRootKeys(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('root_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** First run: a new root key file, but never for a database that already has a root key. */
+async function createRootKeyFile(config: ResolvedConfig, store: Store): Promise<void> {
+  if ((await countRootKeys(store)) > 0) {
+    throw new CofferError(
+      'ROOT_KEY_MISSING',
+      `The database already has a root key, but ${config.rootKeyFile} is missing and COFFER_ROOT_KEY is not set. Restore the key file from your backup; a new key cannot open existing data.`,
+    );
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  writeKeyFile(config.rootKeyFile, generateKey());
+}
+
 export interface InitResult {
   dataDir: string;
   database: string;
@@ -120,22 +139,15 @@ export async function initCoffer(input: CofferConfig = {}, hooks: OpenHooks = {}
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openAndMigrate(config, hooks);
   let registered: number;
+  let keyCreated = false;
   try {
-    const row = await store.db.selectFrom('root_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    registered = Number(row.n);
+    registered = await countRootKeys(store);
+    if (config.rootKey === undefined && !existsSync(config.rootKeyFile)) {
+      await createRootKeyFile(config, store);
+      keyCreated = true;
+    }
   } finally {
     await store.close();
-  }
-  let keyCreated = false;
-  if (config.rootKey === undefined && !existsSync(config.rootKeyFile)) {
-    if (registered > 0) {
-      throw new CofferError(
-        'ROOT_KEY_MISSING',
-        `The database already has a root key, but ${config.rootKeyFile} is missing and COFFER_ROOT_KEY is not set. Restore the key file from your backup; a new key cannot open existing data.`,
-      );
-    }
-    writeKeyFile(config.rootKeyFile, generateKey());
-    keyCreated = true;
   }
   const coffer = await createCoffer(config, hooks);
   await coffer.close();
