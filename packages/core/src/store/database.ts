@@ -3,7 +3,7 @@
  * PostgreSQL (pg) for production. Both go through Kysely with one schema and one set of
  * migrations; the few places where the dialects differ are named here.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -72,10 +72,13 @@ export async function openStore(location: DatabaseLocation, options: OpenOptions
 }
 
 function openSqlite(file: string, options: OpenOptions): Store {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const created = !existsSync(file);
   let handle: SqliteDatabase.Database;
   try {
     handle = new SqliteDatabase(file);
+    // Ciphertext only, but nobody else needs to read it; SQLite gives the WAL the same mode.
+    if (created) chmodSync(file, 0o600);
   } catch (err) {
     throw new CofferError('DATABASE_UNAVAILABLE', `Cannot open the SQLite database at ${file}: ${(err as Error).message}`);
   }

@@ -1,0 +1,51 @@
+/**
+ * The `coffer` command. Exit codes: 0 success, 1 error (with its code on stderr), 2 usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerInit } from './commands/init.js';
+import { registerKey } from './commands/key.js';
+import { registerSecret } from './commands/secret.js';
+import { registerTenant } from './commands/tenant.js';
+import { processIo, type Io } from './io.js';
+import { Output, UsageError } from './output.js';
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('coffer')
+    .description('Coffer: a secrets-first credential vault for the integrations of multi-tenant products')
+    .version('0.1.0')
+    .option('--data-dir <dir>', 'data directory (env COFFER_DATA_DIR, default ./.coffer)')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  registerInit(program, io);
+  registerTenant(program, io);
+  registerSecret(program, io);
+  registerKey(program, io);
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      sub.showHelpAfterError('(run with --help for usage)');
+      sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    }
+  }
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message; help and version are not failures.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    new Output(io, argv.includes('--json')).error(err);
+    if (io.env.COFFER_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
