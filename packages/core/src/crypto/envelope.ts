@@ -53,14 +53,21 @@ export interface CipherContext {
  * ("ab","c") and ("a","bc") never collide.
  */
 export function encodeContext(ctx: CipherContext): Buffer {
+  return encodeAad(undefined, ctx);
+}
+
+/** The associated data: header bytes (when given) then the context, in one allocation. */
+function encodeAad(head: Uint8Array | undefined, ctx: CipherContext): Buffer {
   const purpose = Buffer.from(ctx.purpose, 'utf8');
   const tenant = Buffer.from(ctx.tenant, 'utf8');
   const secret = Buffer.from(ctx.secret ?? '', 'utf8');
   if (!Number.isInteger(ctx.version) || ctx.version < 0 || ctx.version > MAX_KEY_ID) {
     throw new CofferError('INVALID_ARGUMENT', 'Cipher context version must be a 32-bit unsigned integer.');
   }
-  const out = Buffer.allocUnsafe(CONTEXT_LABEL.length + 6 + purpose.length + tenant.length + secret.length + 4);
-  let o = CONTEXT_LABEL.copy(out, 0);
+  const headLength = head ? HEADER_BYTES : 0;
+  const out = Buffer.allocUnsafe(headLength + CONTEXT_LABEL.length + 6 + purpose.length + tenant.length + secret.length + 4);
+  if (head) out.set(head.subarray(0, HEADER_BYTES), 0);
+  let o = headLength + CONTEXT_LABEL.copy(out, headLength);
   for (const part of [purpose, tenant, secret]) {
     if (part.length > 0xffff) throw new CofferError('INVALID_ARGUMENT', 'Cipher context field too long.');
     o = out.writeUInt16BE(part.length, o);
@@ -105,7 +112,7 @@ export function sealWithNonce(key: Buffer, keyId: number, plaintext: Buffer, ctx
   if (nonce.length !== NONCE_BYTES) throw new CofferError('INVALID_ARGUMENT', 'Nonce must be 12 bytes.');
   const head = header(keyId);
   const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.concat([head, encodeContext(ctx)]));
+  cipher.setAAD(encodeAad(head, ctx));
   const body = cipher.update(plaintext);
   const last = cipher.final();
   return Buffer.concat([head, nonce, body, last, cipher.getAuthTag()]);
@@ -137,7 +144,7 @@ export function open(key: Buffer, blob: Uint8Array, ctx: CipherContext): Buffer 
   const decipher = createDecipheriv(CIPHER, key, buf.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), {
     authTagLength: TAG_BYTES,
   });
-  decipher.setAAD(Buffer.concat([buf.subarray(0, HEADER_BYTES), encodeContext(ctx)]));
+  decipher.setAAD(encodeAad(buf, ctx));
   decipher.setAuthTag(buf.subarray(tagStart));
   const body = decipher.update(buf.subarray(HEADER_BYTES + NONCE_BYTES, tagStart));
   try {

@@ -144,6 +144,11 @@ export class Keyring {
     return key;
   }
 
+  /** The unwrapped tenant key if this process holds it already: the hot path, no await. */
+  cachedTenantKey(tenant: string, version: number): Buffer | undefined {
+    return this.tenantKeys.get(tenant)?.byVersion.get(version);
+  }
+
   /** The unwrapped tenant key of `version`, from memory or from the database. */
   async tenantKey(tenant: string, version: number, db: Kysely<Database> = this.store.db): Promise<Buffer> {
     const cached = this.tenantKeys.get(tenant)?.byVersion.get(version);

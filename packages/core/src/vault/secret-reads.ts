@@ -36,14 +36,24 @@ function statements(store: Store) {
   return s;
 }
 
-export async function readCurrentVersion(store: Store, tenant: string, name: string): Promise<VersionRow | undefined> {
-  if (store.dialect === 'sqlite') return statements(store).current.get(tenant, name);
+/**
+ * The row of the current (or given) version. Synchronous on SQLite: the caller skips an await
+ * on the hot path when the result is not a promise.
+ */
+export function readVersionRow(store: Store, tenant: string, name: string, version: number | undefined): VersionRow | undefined | Promise<VersionRow | undefined> {
+  if (store.dialect === 'sqlite') {
+    const s = statements(store);
+    return version === undefined ? s.current.get(tenant, name) : s.version.get(version, tenant, name);
+  }
+  return version === undefined ? readCurrentVersion(store, tenant, name) : readVersion(store, tenant, name, version);
+}
+
+async function readCurrentVersion(store: Store, tenant: string, name: string): Promise<VersionRow | undefined> {
   const { rows } = await sql<VersionRow>`select ${sql.raw(COLUMNS)} from secrets s join secret_versions v on v.secret_id = s.id and v.version = s.latest_version where s.tenant_id = ${tenant} and s.name = ${name}`.execute(store.db);
   return rows[0];
 }
 
-export async function readVersion(store: Store, tenant: string, name: string, version: number): Promise<VersionRow | undefined> {
-  if (store.dialect === 'sqlite') return statements(store).version.get(version, tenant, name);
+async function readVersion(store: Store, tenant: string, name: string, version: number): Promise<VersionRow | undefined> {
   const { rows } = await sql<VersionRow>`select ${sql.raw(COLUMNS)} from secrets s join secret_versions v on v.secret_id = s.id and v.version = ${version} where s.tenant_id = ${tenant} and s.name = ${name}`.execute(store.db);
   return rows[0];
 }

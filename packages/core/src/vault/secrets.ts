@@ -28,7 +28,7 @@ import {
   type SecretType,
   type SecretValue,
 } from './values.js';
-import { readCurrentVersion, readVersion, type VersionRow } from './secret-reads.js';
+import { readVersionRow, type VersionRow } from './secret-reads.js';
 
 export interface PutOptions {
   type?: SecretType;
@@ -227,10 +227,11 @@ export class Secrets {
    */
   async reveal(tenant: string, name: string, options: { version?: number } = {}): Promise<RevealedSecret> {
     const version = options.version === undefined ? undefined : checkVersion(options.version);
-    const row = version === undefined ? await readCurrentVersion(this.store, tenant, name) : await readVersion(this.store, tenant, name, version);
+    let row = readVersionRow(this.store, tenant, name, version);
+    if (row instanceof Promise) row = await row;
     if (!row) return this.notFound(tenant, name, version);
     this.checkReadable(name, row);
-    const tenantKey = await this.keyring.tenantKey(tenant, row.key_version!);
+    const tenantKey = this.keyring.cachedTenantKey(tenant, row.key_version!) ?? (await this.keyring.tenantKey(tenant, row.key_version!));
     const dek = open(tenantKey, row.wrapped_dek!, ctx('data-key', tenant, row.secret_id, row.version));
     try {
       const payload = open(dek, row.ciphertext!, ctx('value', tenant, row.secret_id, row.version));
