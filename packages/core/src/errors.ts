@@ -42,7 +42,6 @@ export const ERROR_CODES = {
   ROTATION_UNAVAILABLE: 'The root key provider cannot rotate the root key by itself.',
   // generic
   INVALID_ARGUMENT: 'An argument is malformed.',
-  ALREADY_INITIALIZED: 'Coffer is already initialised here.',
   INTERNAL: 'An unexpected internal error.',
 } as const;
 
