@@ -95,20 +95,20 @@ export class KeyAdmin {
   /** Adds a new tenant key version; every write from now on uses it. */
   async rotateTenantKey(tenant: string): Promise<{ keyId: string; version: number }> {
     checkTenantId(tenant);
-    let created: { key: Buffer; version: number } | undefined;
+    let created: { key: Buffer; wrapped: Buffer; version: number } | undefined;
     await this.store.writeTransaction(async (trx) => {
       const t = await trx.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
       if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
       const last = await trx.selectFrom('tenant_keys').select((eb) => eb.fn.max('version').as('v')).where('tenant_id', '=', tenant).executeTakeFirstOrThrow();
       const version = Number(last.v ?? 0) + 1;
-      const fresh = this.keyring.createTenantKey(tenant, version);
-      created = { key: fresh.key, version };
+      const fresh = await this.keyring.createTenantKey(trx, tenant, version);
+      created = { key: fresh.key, wrapped: fresh.wrapped, version };
       await trx
         .insertInto('tenant_keys')
         .values({ tenant_id: tenant, version, root_key_id: fresh.rootKeyId, wrapped_key: fresh.wrapped, state: 'active', created_at: Date.now(), retired_at: null })
         .execute();
     });
-    this.keyring.remember(tenant, created!.version, created!.key);
+    this.keyring.remember(tenant, created!.version, created!.key, created!.wrapped);
     return { keyId: formatTenantKeyId(tenant, created!.version), version: created!.version };
   }
 

@@ -39,8 +39,19 @@ export function parseKeyId(text: string): ParsedKeyId {
   throw new CofferError('KEY_ID_INVALID', `"${text.slice(0, 80)}" is not a key id: use root/<8 hex digits> or <tenant>/v<N>, as \`coffer key status\` prints them.`);
 }
 
+/**
+ * A cached tenant key with the wrapped form it came from. Another process may delete a tenant
+ * and create one with the same id (same versions, new keys): comparing the wrapped form read
+ * in a write transaction with the cached one catches that before a data key is wrapped under
+ * a stale key.
+ */
+interface CachedTenantKey {
+  readonly key: Buffer;
+  readonly wrapped: Buffer;
+}
+
 interface UnwrappedTenantKeys {
-  readonly byVersion: Map<number, Buffer>;
+  readonly byVersion: Map<number, CachedTenantKey>;
 }
 
 export class Keyring {
@@ -146,13 +157,14 @@ export class Keyring {
 
   /** The unwrapped tenant key if this process holds it already: the hot path, no await. */
   cachedTenantKey(tenant: string, version: number): Buffer | undefined {
-    return this.tenantKeys.get(tenant)?.byVersion.get(version);
+    return this.tenantKeys.get(tenant)?.byVersion.get(version)?.key;
   }
 
   /** The unwrapped tenant key of `version`, from memory or from the database. */
-  async tenantKey(tenant: string, version: number, db: Kysely<Database> = this.store.db): Promise<Buffer> {
+  async tenantKey(tenant: string, version: number, options: { db?: Kysely<Database>; reload?: boolean } = {}): Promise<Buffer> {
+    const db = options.db ?? this.store.db;
     const cached = this.tenantKeys.get(tenant)?.byVersion.get(version);
-    if (cached) return cached;
+    if (cached && !options.reload) return cached.key;
     const row = await db
       .selectFrom('tenant_keys')
       .select(['wrapped_key', 'root_key_id'])
@@ -162,7 +174,7 @@ export class Keyring {
     if (!row || !row.wrapped_key) {
       throw new CofferError('KEY_NOT_FOUND', `Tenant key ${formatTenantKeyId(tenant, version)} is ${row ? 'retired' : 'not known'}.`);
     }
-    return this.cacheTenantKey(tenant, version, this.unwrapTenantKey(tenant, version, row.wrapped_key));
+    return this.cacheTenantKey(tenant, version, row.wrapped_key);
   }
 
   unwrapTenantKey(tenant: string, version: number, wrapped: Buffer): Buffer {
@@ -173,16 +185,19 @@ export class Keyring {
     return seal(this.rootKey(rootId), rootId, key, { purpose: 'tenant-key', tenant, version });
   }
 
-  private cacheTenantKey(tenant: string, version: number, key: Buffer): Buffer {
+  /**
+   * Unwraps `wrapped` unless the cache already holds exactly that wrapped form. A replaced entry
+   * is dropped, not zeroed: an operation in flight may still hold it, and zeroing it there
+   * would turn it into a known all-zero key.
+   */
+  private cacheTenantKey(tenant: string, version: number, wrapped: Buffer, key?: Buffer): Buffer {
     let entry = this.tenantKeys.get(tenant);
     if (!entry) this.tenantKeys.set(tenant, (entry = { byVersion: new Map() }));
     const existing = entry.byVersion.get(version);
-    if (existing && existing !== key) {
-      key.fill(0);
-      return existing;
-    }
-    entry.byVersion.set(version, key);
-    return key;
+    if (existing && existing.wrapped.equals(wrapped)) return existing.key;
+    const fresh = key ?? this.unwrapTenantKey(tenant, version, wrapped);
+    entry.byVersion.set(version, { key: fresh, wrapped: Buffer.from(wrapped) });
+    return fresh;
   }
 
   /**
@@ -200,32 +215,35 @@ export class Keyring {
     if (this.store.dialect === 'postgres') q = q.forShare();
     const row = await q.executeTakeFirst();
     if (!row || !row.wrapped_key) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
-    const cached = this.tenantKeys.get(tenant)?.byVersion.get(row.version);
-    const key = cached ?? this.cacheTenantKey(tenant, row.version, this.unwrapTenantKey(tenant, row.version, row.wrapped_key));
-    return { version: row.version, key };
+    return { version: row.version, key: this.cacheTenantKey(tenant, row.version, row.wrapped_key) };
   }
 
-  /** A fresh tenant key and its wrapped form under the current root key. */
-  createTenantKey(tenant: string, version: number): { key: Buffer; wrapped: Buffer; rootKeyId: number } {
+  /**
+   * A fresh tenant key and its wrapped form under the database's current root key, read inside
+   * the caller's write transaction: another process may have rotated the root key since start.
+   */
+  async createTenantKey(trx: Kysely<Database>, tenant: string, version: number): Promise<{ key: Buffer; wrapped: Buffer; rootKeyId: number }> {
+    const current = await trx.selectFrom('root_keys').select('id').where('state', '=', 'current').executeTakeFirst();
+    if (current && current.id !== this.currentRootId && this.unregisteredCurrent === undefined) {
+      this.rootKey(current.id); // loads it from the provider, or explains what is missing
+      this.currentRootId = current.id;
+    }
     const key = generateKey();
     return { key, wrapped: this.wrapTenantKey(tenant, version, key), rootKeyId: this.currentRootId };
   }
 
   /** Caches a tenant key this process just created, once its transaction committed. */
-  remember(tenant: string, version: number, key: Buffer): void {
-    this.cacheTenantKey(tenant, version, key);
+  remember(tenant: string, version: number, key: Buffer, wrapped: Buffer): void {
+    this.cacheTenantKey(tenant, version, wrapped, key);
   }
 
+  /** Drops a deleted tenant's keys from memory (dropped, not zeroed: see cacheTenantKey). */
   forgetTenant(tenant: string): void {
-    const entry = this.tenantKeys.get(tenant);
-    entry?.byVersion.forEach((k) => k.fill(0));
     this.tenantKeys.delete(tenant);
   }
 
   forgetTenantKey(tenant: string, version: number): void {
-    const entry = this.tenantKeys.get(tenant);
-    entry?.byVersion.get(version)?.fill(0);
-    entry?.byVersion.delete(version);
+    this.tenantKeys.get(tenant)?.byVersion.delete(version);
   }
 
   /** Makes `key` the current root key in memory (after the database made it current). */
@@ -243,8 +261,9 @@ export class Keyring {
     this.rootKeys.delete(id);
   }
 
-  /** Zeroes every unwrapped tenant key. Root keys belong to the provider and are left alone. */
+  /** Zeroes every unwrapped tenant key once nothing runs any more. Root keys belong to the provider. */
   close(): void {
-    for (const tenant of [...this.tenantKeys.keys()]) this.forgetTenant(tenant);
+    for (const entry of this.tenantKeys.values()) entry.byVersion.forEach((k) => k.key.fill(0));
+    this.tenantKeys.clear();
   }
 }

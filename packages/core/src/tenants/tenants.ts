@@ -26,11 +26,13 @@ export class Tenants {
     const name = options.name ?? id;
     if (typeof name !== 'string' || name.length > 200) throw new CofferError('INVALID_ARGUMENT', 'Tenant names are at most 200 characters.');
     const now = Date.now();
-    const { key, wrapped, rootKeyId } = this.keyring.createTenantKey(id, 1);
+    let created: { key: Buffer; wrapped: Buffer } | undefined;
     try {
       await this.store.writeTransaction(async (trx) => {
         const exists = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
         if (exists) throw new CofferError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
+        const { key, wrapped, rootKeyId } = await this.keyring.createTenantKey(trx, id, 1);
+        created = { key, wrapped };
         await trx.insertInto('tenants').values({ id, name, created_at: now }).execute();
         await trx
           .insertInto('tenant_keys')
@@ -38,14 +40,14 @@ export class Tenants {
           .execute();
       });
     } catch (err) {
-      key.fill(0);
+      created?.key.fill(0);
       // Two creators racing past the check on PostgreSQL: the primary key decides.
       if (!(err instanceof CofferError) && /unique|duplicate/i.test(String((err as Error).message))) {
         throw new CofferError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
       }
       throw err;
     }
-    this.keyring.remember(id, 1, key);
+    this.keyring.remember(id, 1, created!.key, created!.wrapped);
     return { id, name, createdAt: new Date(now), secretCount: 0 };
   }
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { CofferError } from '../errors.js';
+import { CofferError, isCofferError } from '../errors.js';
 import { open, seal, type CipherContext } from '../crypto/envelope.js';
 import { generateKey } from '../crypto/key-check.js';
 import { formatTenantKeyId, type Keyring } from '../keys/keyring.js';
@@ -93,6 +93,8 @@ export interface SecretPage {
 export interface VersionSelector {
   versions?: number[];
 }
+
+type WrappedVersion = { version: number; key_version: number | null; wrapped_dek: Buffer | null };
 
 const ctx = (purpose: CipherContext['purpose'], tenant: string, secret: string, version: number): CipherContext => ({
   purpose,
@@ -231,8 +233,10 @@ export class Secrets {
     if (row instanceof Promise) row = await row;
     if (!row) return this.notFound(tenant, name, version);
     this.checkReadable(name, row);
-    const tenantKey = this.keyring.cachedTenantKey(tenant, row.key_version!) ?? (await this.keyring.tenantKey(tenant, row.key_version!));
-    const dek = open(tenantKey, row.wrapped_dek!, ctx('data-key', tenant, row.secret_id, row.version));
+    const tenantKey = this.keyring.cachedTenantKey(tenant, row.key_version!);
+    const dek = tenantKey
+      ? this.unwrapDataKeyWith(tenantKey, tenant, row.secret_id, row) ?? (await this.unwrapDataKey(tenant, row.secret_id, row, true))
+      : await this.unwrapDataKey(tenant, row.secret_id, row, false);
     try {
       const payload = open(dek, row.ciphertext!, ctx('value', tenant, row.secret_id, row.version));
       const value = decodeValue(payload);
@@ -269,10 +273,26 @@ export class Secrets {
     if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
   }
 
+  /** Unwraps with a cached tenant key; undefined if that key no longer fits (the tenant was replaced elsewhere). */
+  private unwrapDataKeyWith(tenantKey: Buffer, tenant: string, secretId: string, v: WrappedVersion): Buffer | undefined {
+    try {
+      return open(tenantKey, v.wrapped_dek!, ctx('data-key', tenant, secretId, v.version));
+    } catch (err) {
+      if (isCofferError(err, 'DECRYPTION_FAILED')) return undefined;
+      throw err;
+    }
+  }
+
+  /** Unwraps a version's data key, loading the tenant key from the database (again, when `reload`). */
+  private async unwrapDataKey(tenant: string, secretId: string, v: WrappedVersion, reload: boolean): Promise<Buffer> {
+    const tenantKey = await this.keyring.tenantKey(tenant, v.key_version!, { reload });
+    return open(tenantKey, v.wrapped_dek!, ctx('data-key', tenant, secretId, v.version));
+  }
+
   private async unmask(tenant: string, secretId: string, v: Pick<SecretVersionsTable, 'version' | 'key_version' | 'wrapped_dek' | 'masked'>): Promise<MaskedValue | null> {
     if (v.key_version === null || !v.wrapped_dek || !v.masked) return null;
-    const tenantKey = await this.keyring.tenantKey(tenant, v.key_version);
-    const dek = open(tenantKey, v.wrapped_dek, ctx('data-key', tenant, secretId, v.version));
+    const cached = this.keyring.cachedTenantKey(tenant, v.key_version);
+    const dek = (cached && this.unwrapDataKeyWith(cached, tenant, secretId, v)) ?? (await this.unwrapDataKey(tenant, secretId, v, cached !== undefined));
     try {
       return JSON.parse(open(dek, v.masked, ctx('mask', tenant, secretId, v.version)).toString('utf8')) as MaskedValue;
     } finally {
