@@ -34,9 +34,10 @@ export type ParsedKeyId = { kind: 'root'; id: number } | { kind: 'tenant'; tenan
 export function parseKeyId(text: string): ParsedKeyId {
   const root = /^root\/([0-9a-f]{8})$/.exec(text);
   if (root) return { kind: 'root', id: Number.parseInt(root[1]!, 16) };
-  const tenant = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/v([1-9][0-9]{0,8})$/.exec(text);
-  if (tenant) return { kind: 'tenant', tenant: tenant[1]!, version: Number(tenant[2]) };
-  throw new CofferError('KEY_ID_INVALID', `"${text.slice(0, 80)}" is not a key id: use root/<8 hex digits> or <tenant>/v<N>, as \`coffer key status\` prints them.`);
+  const tenant = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/v([1-9][0-9]{0,9})$/.exec(text);
+  if (tenant && Number(tenant[2]) <= 0x7fffffff) return { kind: 'tenant', tenant: tenant[1]!, version: Number(tenant[2]) };
+  // The input is not echoed: a root key pasted here by mistake must not end up in a log.
+  throw new CofferError('KEY_ID_INVALID', 'That is not a key id: use root/<8 hex digits> or <tenant>/v<N>, as `coffer key status` prints them.');
 }
 
 /**

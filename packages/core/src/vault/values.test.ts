@@ -117,22 +117,22 @@ describe('checkMetadata', () => {
     expectCode(() => checkMetadata({ a: 'é'.repeat((MAX_METADATA_BYTES - overhead) / 2) + 'x' }), 'METADATA_INVALID');
   });
 
-  // KNOWN BUG (see report): the object check runs on the input, not on what JSON.stringify
-  // produces, so an object with toJSON (a Date, for one) is stored as a JSON string or array.
-  it.fails('KNOWN BUG: refuses a Date, whose JSON is a string, with METADATA_INVALID', () => {
+  // The object check runs on what JSON.stringify produces: a Date or a toJSON() may turn an object
+  // into a JSON string or array.
+  it('refuses a Date, whose JSON is a string, with METADATA_INVALID', () => {
     expectCode(() => checkMetadata(new Date(0)), 'METADATA_INVALID');
   });
 
-  it.fails('KNOWN BUG: refuses an object whose toJSON gives an array, with METADATA_INVALID', () => {
+  it('refuses an object whose toJSON gives an array, with METADATA_INVALID', () => {
     expectCode(() => checkMetadata({ toJSON: () => [1, 2] }), 'METADATA_INVALID');
   });
 
-  // KNOWN BUG (see report): unserialisable metadata escapes as a raw TypeError, not a CofferError.
-  it.fails('KNOWN BUG: refuses BigInt fields with METADATA_INVALID', () => {
+  // Unserialisable metadata is a METADATA_INVALID CofferError, not a raw TypeError.
+  it('refuses BigInt fields with METADATA_INVALID', () => {
     expectCode(() => checkMetadata({ n: 1n }), 'METADATA_INVALID');
   });
 
-  it.fails('KNOWN BUG: refuses circular metadata with METADATA_INVALID', () => {
+  it('refuses circular metadata with METADATA_INVALID', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expectCode(() => checkMetadata(circular), 'METADATA_INVALID');
@@ -265,9 +265,9 @@ describe('encodeValue and decodeValue', () => {
     expectCode(() => decodeValue(Buffer.alloc(0)), 'CIPHERTEXT_MALFORMED');
   });
 
-  // KNOWN BUG (see report): non-finite numbers pass validation but JSON turns them into null,
+  // Non-finite numbers would be turned into null by JSON,
   // so the value read back is not the value written.
-  it.fails('KNOWN BUG: refuses (or preserves) non-finite number fields', () => {
+  it('refuses (or preserves) non-finite number fields', () => {
     const value = { a: Number.NaN, b: Number.POSITIVE_INFINITY };
     let decoded: unknown;
     try {

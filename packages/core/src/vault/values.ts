@@ -70,7 +70,17 @@ export function checkMetadata(metadata: unknown): string {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new CofferError('METADATA_INVALID', 'Metadata must be a JSON object.');
   }
-  const text = JSON.stringify(metadata);
+  let text: string;
+  try {
+    text = JSON.stringify(metadata);
+  } catch {
+    throw new CofferError('METADATA_INVALID', 'Metadata must be plain JSON (no BigInt values, no cycles).');
+  }
+  // Check what will be stored, not the input: a Date or a toJSON() may turn into a non-object.
+  const stored: unknown = JSON.parse(text);
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
+    throw new CofferError('METADATA_INVALID', 'Metadata must be a JSON object.');
+  }
   if (Buffer.byteLength(text) > MAX_METADATA_BYTES) {
     throw new CofferError('METADATA_INVALID', `Metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
   }
@@ -89,6 +99,7 @@ export function encodeValue(value: unknown): Buffer {
   let text: string;
   if (typeof value === 'string') {
     if (value.length === 0) throw new CofferError('SECRET_VALUE_INVALID', 'A secret value must not be empty.');
+    if (!value.isWellFormed()) throw new CofferError('SECRET_VALUE_INVALID', 'A secret value must be well-formed Unicode (it has a lone surrogate).');
     kind = KIND_STRING;
     text = value;
   } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -99,6 +110,9 @@ export function encodeValue(value: unknown): Buffer {
       if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
         throw new CofferError('SECRET_VALUE_INVALID', `Field "${field}" must be a string, number, boolean or null; nested values are not supported.`);
       }
+      // JSON would silently turn these into something else (null, U+FFFD): refuse rather than change a credential.
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new CofferError('SECRET_VALUE_INVALID', `Field "${field}" must be a finite number.`);
+      if (typeof v === 'string' && !v.isWellFormed()) throw new CofferError('SECRET_VALUE_INVALID', `Field "${field}" must be well-formed Unicode.`);
     }
     kind = KIND_FIELDS;
     text = JSON.stringify(value);
@@ -127,6 +141,12 @@ export function checkValueShape(value: unknown, type: SecretType): void {
 export function decodeValue(payload: Buffer): SecretValue {
   const text = payload.toString('utf8', 1);
   if (payload[0] === KIND_STRING) return text;
-  if (payload[0] === KIND_FIELDS) return JSON.parse(text) as SecretValue;
+  if (payload[0] === KIND_FIELDS) {
+    try {
+      return JSON.parse(text) as SecretValue;
+    } catch {
+      throw new CofferError('CIPHERTEXT_MALFORMED', 'A decrypted structured value is not valid JSON.');
+    }
+  }
   throw new CofferError('CIPHERTEXT_MALFORMED', 'A decrypted value has an unknown kind byte.');
 }
