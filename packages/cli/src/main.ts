@@ -6,8 +6,11 @@ import { registerInit } from './commands/init.js';
 import { registerKey } from './commands/key.js';
 import { registerSecret } from './commands/secret.js';
 import { registerTenant } from './commands/tenant.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
+import { registerAudit } from './commands/audit.js';
 import { processIo, type Io } from './io.js';
-import { Output, UsageError } from './output.js';
+import { Output, SilentExit, UsageError } from './output.js';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('coffer')
@@ -22,6 +25,9 @@ export function buildProgram(io: Io): Command {
   registerTenant(program, io);
   registerSecret(program, io);
   registerKey(program, io);
+  registerToken(program, io);
+  registerAudit(program, io);
+  registerServe(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -44,6 +50,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       // Commander already printed its message; help and version are not failures.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
+    if (err instanceof SilentExit) return err.exitCode;
     new Output(io, argv.includes('--json')).error(err);
     if (io.env.COFFER_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return err instanceof UsageError ? 2 : 1;

@@ -68,3 +68,10 @@ export function maskedText(masked: unknown): string {
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
+
+/** Ends a command with `exitCode` after it has printed its own result (e.g. a failed verification). */
+export class SilentExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

@@ -19,19 +19,27 @@ import { openStore, parseDatabaseUrl, type Store } from './store/database.js';
 import { migrateToLatest, type MigrationProgress } from './store/migrations/index.js';
 import { Secrets } from './vault/secrets.js';
 import { Tenants } from './tenants/tenants.js';
+import { ApiTokens } from './tokens/api-tokens.js';
+import { AuditLog } from './audit/audit-log.js';
 
 export interface Coffer {
   readonly tenants: Tenants;
   readonly secrets: Secrets;
   readonly keys: KeyAdmin;
+  readonly tokens: ApiTokens;
+  readonly audit: AuditLog;
   readonly config: ResolvedConfig;
   /** Where the data lives, without credentials. */
   readonly database: string;
+  /** Resolves when the database answers and the root key is still the current one; throws otherwise. */
+  ready(): Promise<void>;
   /** Closes the database and zeroes cached keys. */
   close(): Promise<void>;
 }
 
 export interface OpenHooks {
+  /** Called after each committed audit batch with its size. */
+  onAuditCommit?: (events: number) => void;
   /** Called for each migration applied at start-up. */
   onMigration?: MigrationProgress;
   /** Accept an unregistered current root key because a root rotation is about to adopt it. */
@@ -90,8 +98,11 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       tenants: new Tenants(store, keyring),
       secrets: new Secrets(store, keyring),
       keys,
+      tokens: new ApiTokens(store),
+      audit: new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {}),
       config,
       database: store.description,
+      ready: () => keyring.check(),
       async close() {
         keyring.close();
         await store.close();

@@ -40,6 +40,14 @@ export const ERROR_CODES = {
   KEY_IN_USE: 'The key still protects data and cannot be retired.',
   KEY_ACTIVE: 'The newest key of a tenant, or the current root key, cannot be retired.',
   ROTATION_UNAVAILABLE: 'The root key provider cannot rotate the root key by itself.',
+  // API access
+  UNAUTHENTICATED: 'The API token is missing, malformed, unknown, expired or revoked.',
+  FORBIDDEN: 'The API token lacks the scope this operation needs.',
+  RATE_LIMITED: 'Too many failed attempts; wait before trying again.',
+  TOKEN_NOT_FOUND: 'No such API token.',
+  SCOPE_INVALID: 'A scope is not one Coffer knows, or does not fit the token kind.',
+  // audit
+  AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
   // generic
   INVALID_ARGUMENT: 'An argument is malformed.',
   INTERNAL: 'An unexpected internal error.',

@@ -21,3 +21,26 @@ export { maskValue, maskString, MASK, type MaskedValue } from './vault/masking.j
 export { SECRET_TYPES, MAX_VALUE_BYTES, DEFAULT_MAX_VERSIONS, type SecretType, type SecretValue, type FieldValue, type Metadata } from './vault/values.js';
 export { parseDatabaseUrl, redactUrl, type Dialect } from './store/database.js';
 export type { VersionState } from './store/schema.js';
+export {
+  TENANT_SCOPES,
+  TOKEN_PREFIX,
+  isWellFormedToken,
+  checkScopes,
+  type ApiTokens,
+  type ApiTokenInfo,
+  type CreateTokenOptions,
+  type Principal,
+  type Scope,
+} from './tokens/api-tokens.js';
+export {
+  GENESIS_HASH,
+  type AuditLog,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditOutcome,
+  type AuditDetailValue,
+  type AuditQuery,
+  type AuditPage,
+  type VerifyResult,
+} from './audit/audit-log.js';
+export type { TokenKind } from './store/schema.js';

@@ -140,6 +140,15 @@ export class Keyring {
     }
   }
 
+  /** Readiness: the database answers and still names the root key this process holds as current. */
+  async check(): Promise<void> {
+    const row = await this.store.db.selectFrom('root_keys').select(['id', 'kcv']).where('state', '=', 'current').executeTakeFirst();
+    const key = row ? this.rootKeys.get(row.id) ?? this.provider.load().current : undefined;
+    if (!row || !key || !matchesKeyCheckValue(key, row.kcv)) {
+      throw new CofferError('ROOT_KEY_MISMATCH', 'The database no longer names this process\'s root key as current; restart with the current root key.');
+    }
+  }
+
   private rootKey(id: number): Buffer {
     let key = this.rootKeys.get(id);
     if (!key) {

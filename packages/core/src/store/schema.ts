@@ -58,11 +58,54 @@ export interface SecretVersionsTable {
   destroyed_at: number | null;
 }
 
+export type TokenKind = 'admin' | 'tenant';
+
+export interface ApiTokensTable {
+  id: string;
+  /** SHA-256 of the whole token, hex. The token itself is never stored. */
+  token_hash: string;
+  kind: TokenKind;
+  tenant_id: string | null;
+  /** Space-separated scopes. */
+  scopes: string;
+  description: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  tenant_id: string | null;
+  target: string | null;
+  outcome: string;
+  code: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
 export interface Database {
   root_keys: RootKeysTable;
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
 }
 

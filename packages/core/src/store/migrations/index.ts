@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { CofferError } from '../../errors.js';
 import type { Dialect } from '../database.js';
 import * as vault from './0001-vault.js';
+import * as service from './0002-service.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -18,6 +19,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 /** Names sort in the order they run; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-vault': vault,
+  '0002-service': service,
 };
 
 class StaticProvider implements MigrationProvider {

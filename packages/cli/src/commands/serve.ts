@@ -1,0 +1,50 @@
+import { serverOptionsFromEnv, startServer } from '@coffer/server';
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import type { Io } from '../io.js';
+import { UsageError } from '../output.js';
+
+export function registerServe(program: Command, io: Io, onServer?: (stop: () => Promise<void>) => void): void {
+  program
+    .command('serve')
+    .description('start the REST API (initialises the data directory on first run and prints the first admin token once)')
+    .option('--port <port>', 'port (env COFFER_PORT, default 8080; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (env COFFER_HOST, default 127.0.0.1)')
+    .action(async (flags: { port?: string; host?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) throw new UsageError('--port must be a port number.');
+      const options = serverOptionsFromEnv(io.env, {
+        ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
+        ...(flags.host !== undefined ? { host: flags.host } : {}),
+      });
+      const server = await startServer(ctx.config, options);
+      const lines = [`Coffer is listening on ${server.url}`, `  database  ${server.coffer.database}`];
+      if (server.adminToken) {
+        lines.push(
+          '',
+          'First run: an admin token was created. It is shown this once; store it in your secret manager:',
+          '',
+          `  ${server.adminToken}`,
+          '',
+          `Try: curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/v1/tenants`,
+        );
+      }
+      ctx.out.result({ url: server.url, database: server.coffer.database, adminToken: server.adminToken }, () => lines.join('\n'));
+
+      // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        io.stderr.write('Shutting down: draining in-flight requests…\n');
+        await server.close();
+      };
+      onServer?.(stop);
+      await new Promise<void>((resolve) => {
+        const onSignal = () => void stop().then(resolve);
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        server.app.server.once('close', () => void stop().then(resolve));
+      });
+    });
+}

@@ -1,0 +1,241 @@
+/**
+ * The audit log: append-only and hash-chained. Each event's hash covers its content and the
+ * previous event's hash, so an edited, deleted or reordered event breaks the chain at that
+ * point and `verify` names it. A one-row head (newest seq and hash) is locked by every writer,
+ * which orders appends across processes and exposes events cut from the end.
+ *
+ * Appends are durable when their promise resolves. Concurrent appends share commits (group
+ * commit): while one transaction is being written, new events queue up and go together in
+ * the next, so durability does not cap throughput.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { CofferError } from '../errors.js';
+import type { Store } from '../store/database.js';
+import type { AuditEventsTable, Database } from '../store/schema.js';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+export type AuditDetailValue = string | number | boolean | null;
+
+export interface AuditEventInput {
+  /** Token id, or `cli` / `library` / `anonymous`; never a token. */
+  actor: string;
+  /** Dotted verb, e.g. `secret.reveal`, `token.create`, `auth.failure`. */
+  action: string;
+  tenant?: string | null;
+  /** What was acted on: a secret name, token id or key id. Never a value. */
+  target?: string | null;
+  outcome: AuditOutcome;
+  /** The error code when the outcome is not success. */
+  code?: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+  /** Small non-secret facts (a version number, a count). */
+  details?: Record<string, AuditDetailValue>;
+}
+
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  tenant: string | null;
+  target: string | null;
+  outcome: AuditOutcome;
+  code: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, AuditDetailValue>;
+  hash: string;
+}
+
+export interface AuditQuery {
+  tenant?: string;
+  action?: string;
+  actor?: string;
+  target?: string;
+  outcome?: AuditOutcome;
+  since?: Date;
+  until?: Date;
+  /** Cursor: continue with events older than this seq. */
+  before?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: number | null;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Events checked. */
+  checked: number;
+  /** The first event where the chain breaks, and how. */
+  firstBroken: { seq: number; reason: string } | null;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+const MAX_BATCH = 500;
+
+/** The bytes an event's hash covers: its content, in a fixed order, after the previous hash. */
+export function eventHash(prevHash: string, row: Omit<AuditEventsTable, 'hash' | 'prev_hash'>): string {
+  const content = JSON.stringify([row.seq, row.id, row.at, row.actor, row.action, row.tenant_id, row.target, row.outcome, row.code, row.ip, row.request_id, row.details]);
+  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+}
+
+function toEvent(row: AuditEventsTable): AuditEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    at: new Date(row.at),
+    actor: row.actor,
+    action: row.action,
+    tenant: row.tenant_id,
+    target: row.target,
+    outcome: row.outcome as AuditOutcome,
+    code: row.code,
+    ip: row.ip,
+    requestId: row.request_id,
+    details: JSON.parse(row.details) as Record<string, AuditDetailValue>,
+    hash: row.hash,
+  };
+}
+
+interface Pending {
+  readonly row: Omit<AuditEventsTable, 'seq' | 'hash' | 'prev_hash'>;
+  resolve(event: AuditEvent): void;
+  reject(err: unknown): void;
+}
+
+export interface AuditLogOptions {
+  /** Called after each committed batch with its size (for metrics). */
+  onCommit?: (events: number) => void;
+}
+
+export class AuditLog {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: AuditLogOptions = {},
+  ) {}
+
+  /** Appends an event; resolves once it is committed. Rejects with AUDIT_UNAVAILABLE otherwise. */
+  append(input: AuditEventInput): Promise<AuditEvent> {
+    const row = {
+      id: randomUUID(),
+      at: Date.now(),
+      actor: input.actor,
+      action: input.action,
+      tenant_id: input.tenant ?? null,
+      target: input.target ?? null,
+      outcome: input.outcome,
+      code: input.code ?? null,
+      ip: input.ip ?? null,
+      request_id: input.requestId ?? null,
+      details: JSON.stringify(input.details ?? {}),
+    };
+    return new Promise<AuditEvent>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const written = await this.write(batch);
+          batch.forEach((p, i) => p.resolve(toEvent(written[i]!)));
+          this.options.onCommit?.(batch.length);
+        } catch {
+          // The cause (a driver error) stays out of the message: it may quote the statement.
+          const err = new CofferError('AUDIT_UNAVAILABLE', 'The audit log could not be written, so the operation was refused. Check the database and retry.');
+          batch.forEach((p) => p.reject(err));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<AuditEventsTable[]> {
+    return this.store.writeTransaction(async (trx) => {
+      const head = await this.lockHead(trx);
+      let { seq, hash } = head;
+      const rows: AuditEventsTable[] = batch.map((p) => {
+        seq += 1;
+        const next = { ...p.row, seq };
+        const h = eventHash(hash, next);
+        const row = { ...next, prev_hash: hash, hash: h };
+        hash = h;
+        return row;
+      });
+      await trx.insertInto('audit_events').values(rows).execute();
+      await trx.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1).execute();
+      return rows;
+    });
+  }
+
+  private async lockHead(trx: Kysely<Database>): Promise<{ seq: number; hash: string }> {
+    let q = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (this.store.dialect === 'postgres') q = q.forUpdate();
+    const head = await q.executeTakeFirst();
+    if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
+    return head;
+  }
+
+  /** Events newest first, filtered, a page at a time. */
+  async list(query: AuditQuery = {}): Promise<AuditPage> {
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CofferError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000.');
+    let q = this.store.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(limit + 1);
+    if (query.tenant !== undefined) q = q.where('tenant_id', '=', query.tenant);
+    if (query.action !== undefined) q = q.where('action', '=', query.action);
+    if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
+    if (query.target !== undefined) q = q.where('target', '=', query.target);
+    if (query.outcome !== undefined) q = q.where('outcome', '=', query.outcome);
+    if (query.since !== undefined) q = q.where('at', '>=', query.since.getTime());
+    if (query.until !== undefined) q = q.where('at', '<', query.until.getTime());
+    if (query.before !== undefined) q = q.where('seq', '<', query.before);
+    const rows = await q.execute();
+    const page = rows.slice(0, limit);
+    return { items: page.map(toEvent), nextCursor: rows.length > limit ? page[page.length - 1]!.seq : null };
+  }
+
+  /** Walks the whole chain and names the first event where it breaks. */
+  async verify(options: { onProgress?: (checked: number, total: number) => void } = {}): Promise<VerifyResult> {
+    const db = this.store.db;
+    const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+    const { n } = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = Number(n);
+    let expectedSeq = 1;
+    let prev = GENESIS_HASH;
+    let checked = 0;
+    const broken = (seq: number, reason: string): VerifyResult => ({ ok: false, checked, firstBroken: { seq, reason } });
+    for (;;) {
+      const rows = await db.selectFrom('audit_events').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(1000).execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (row.seq !== expectedSeq) return broken(expectedSeq, `event ${expectedSeq} is missing (deleted)`);
+        if (row.prev_hash !== prev) return broken(row.seq, `event ${row.seq} does not follow event ${row.seq - 1} (deleted, reordered or replaced)`);
+        const { hash, prev_hash: _prev, ...content } = row;
+        if (eventHash(prev, content) !== hash) return broken(row.seq, `event ${row.seq} was altered after it was written`);
+        prev = hash;
+        expectedSeq += 1;
+        checked += 1;
+      }
+      options.onProgress?.(checked, total);
+    }
+    if (head.seq !== expectedSeq - 1 || head.hash !== prev) {
+      return broken(expectedSeq, head.seq > expectedSeq - 1 ? `events ${expectedSeq} to ${head.seq} are missing (cut from the end)` : 'the chain head does not match the last event');
+    }
+    return { ok: true, checked, firstBroken: null };
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * API tokens: `cfr_` + 43 base62 characters of randomness (256 bits) + a 6-character CRC-32
+ * checksum, so secret scanners can recognise a leaked token and check it offline. Only the
+ * SHA-256 of a token is stored; a token is found by its hash, so the time a lookup takes does
+ * not depend on how much of a guess matches.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { sql } from 'kysely';
+import { CofferError } from '../errors.js';
+import type { Store } from '../store/database.js';
+import type { ApiTokensTable, TokenKind } from '../store/schema.js';
+import { checkTenantId } from '../vault/values.js';
+
+export const TOKEN_PREFIX = 'cfr_';
+export const TENANT_SCOPES = ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read', 'connections:read', 'connections:write'] as const;
+export type Scope = (typeof TENANT_SCOPES)[number];
+
+const BODY_CHARS = 43;
+/** Advisory lock id for the first-token check on PostgreSQL ("coffer" in ASCII). */
+const BOOTSTRAP_LOCK = 0x636f66666572;
+const CHECK_CHARS = 6;
+const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${BODY_CHARS + CHECK_CHARS}}$`);
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Writing last_used_at on every request would turn reads into writes; once a minute is plenty. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function base62(bytes: Buffer, width: number): string {
+  let n = BigInt(`0x${bytes.toString('hex') || '0'}`);
+  let out = '';
+  while (n > 0n) {
+    out = BASE62[Number(n % 62n)]! + out;
+    n /= 62n;
+  }
+  return out.padStart(width, '0');
+}
+
+function checksum(body: string): string {
+  const c = Buffer.alloc(4);
+  c.writeUInt32BE(crc32(body));
+  return base62(c, CHECK_CHARS);
+}
+
+/** True when `text` has the shape and checksum of a Coffer token (it may still be unknown). */
+export function isWellFormedToken(text: string): boolean {
+  if (!TOKEN_PATTERN.test(text)) return false;
+  const body = text.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + BODY_CHARS);
+  return checksum(body) === text.slice(TOKEN_PREFIX.length + BODY_CHARS);
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Who is calling, once a token has been checked. */
+export interface Principal {
+  readonly tokenId: string;
+  readonly kind: TokenKind;
+  /** The one tenant a tenant token may touch; null for admin tokens. */
+  readonly tenant: string | null;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+export interface ApiTokenInfo {
+  id: string;
+  kind: TokenKind;
+  tenant: string | null;
+  scopes: Scope[];
+  description: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface CreateTokenOptions {
+  kind: TokenKind;
+  /** Required for tenant tokens. */
+  tenant?: string;
+  /** Required (non-empty) for tenant tokens; admin tokens have every power and take none. */
+  scopes?: readonly string[];
+  description?: string;
+  /** Lifetime in seconds; none means the token lives until revoked. */
+  ttlSeconds?: number;
+}
+
+function info(row: ApiTokensTable): ApiTokenInfo {
+  return {
+    id: row.id,
+    kind: row.kind,
+    tenant: row.tenant_id,
+    scopes: row.scopes === '' ? [] : (row.scopes.split(' ') as Scope[]),
+    description: row.description,
+    createdAt: new Date(row.created_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+  };
+}
+
+export function checkScopes(scopes: readonly unknown[]): Scope[] {
+  const out = new Set<Scope>();
+  for (const s of scopes) {
+    if (!TENANT_SCOPES.includes(s as Scope)) {
+      throw new CofferError('SCOPE_INVALID', `Unknown scope; scopes are: ${TENANT_SCOPES.join(', ')}.`);
+    }
+    out.add(s as Scope);
+  }
+  return [...out];
+}
+
+const UNAUTHENTICATED = () => new CofferError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown, expired or revoked.');
+
+export class ApiTokens {
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Creates a token. The token text is returned once and never stored. */
+  async create(options: CreateTokenOptions): Promise<{ token: string; info: ApiTokenInfo }> {
+    const description = options.description ?? '';
+    if (typeof description !== 'string' || description.length > 200) throw new CofferError('INVALID_ARGUMENT', 'Token descriptions are at most 200 characters.');
+    let tenant: string | null = null;
+    let scopes: Scope[] = [];
+    if (options.kind === 'tenant') {
+      tenant = checkTenantId(options.tenant);
+      scopes = checkScopes(options.scopes ?? []);
+      if (scopes.length === 0) throw new CofferError('SCOPE_INVALID', `A tenant token needs at least one scope: ${TENANT_SCOPES.join(', ')}.`);
+    } else if (options.kind === 'admin') {
+      if (options.tenant !== undefined || (options.scopes && options.scopes.length > 0)) {
+        throw new CofferError('SCOPE_INVALID', 'Admin tokens hold every power and take no tenant or scopes.');
+      }
+    } else {
+      throw new CofferError('INVALID_ARGUMENT', 'Token kind must be admin or tenant.');
+    }
+    let expiresAt: number | null = null;
+    if (options.ttlSeconds !== undefined) {
+      if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 60 || options.ttlSeconds > 10 * 365 * 86400) {
+        throw new CofferError('INVALID_ARGUMENT', 'Token lifetimes are from 60 seconds to 10 years.');
+      }
+      expiresAt = Date.now() + options.ttlSeconds * 1000;
+    }
+    const body = base62(randomBytes(32), BODY_CHARS);
+    const token = `${TOKEN_PREFIX}${body}${checksum(body)}`;
+    const row: ApiTokensTable = {
+      id: `tok_${randomBytes(8).toString('hex')}`,
+      token_hash: hashToken(token),
+      kind: options.kind,
+      tenant_id: tenant,
+      scopes: scopes.join(' '),
+      description,
+      created_at: Date.now(),
+      expires_at: expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+    };
+    await this.store.writeTransaction(async (trx) => {
+      if (tenant !== null) {
+        const t = await trx.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+        if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+      }
+      await trx.insertInto('api_tokens').values(row).execute();
+    });
+    return { token, info: info(row) };
+  }
+
+  /**
+   * First start of a service: creates one admin token if there is no token at all, and returns
+   * it (to be shown once). Returns null when tokens exist. Safe when replicas start together.
+   */
+  async createBootstrapToken(): Promise<{ token: string; info: ApiTokenInfo } | null> {
+    const body = base62(randomBytes(32), BODY_CHARS);
+    const token = `${TOKEN_PREFIX}${body}${checksum(body)}`;
+    const row: ApiTokensTable = {
+      id: `tok_${randomBytes(8).toString('hex')}`,
+      token_hash: hashToken(token),
+      kind: 'admin',
+      tenant_id: null,
+      scopes: '',
+      description: 'first admin token, made by coffer serve',
+      created_at: Date.now(),
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+    };
+    const created = await this.store.writeTransaction(async (trx) => {
+      // SQLite's write lock already serialises this; PostgreSQL needs a lock of its own.
+      if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
+      const { n } = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (Number(n) > 0) return false;
+      await trx.insertInto('api_tokens').values(row).execute();
+      return true;
+    });
+    return created ? { token, info: info(row) } : null;
+  }
+
+  async list(filter: { tenant?: string } = {}): Promise<ApiTokenInfo[]> {
+    let q = this.store.db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id');
+    if (filter.tenant !== undefined) q = q.where('tenant_id', '=', filter.tenant);
+    return (await q.execute()).map(info);
+  }
+
+  async get(id: string): Promise<ApiTokenInfo> {
+    const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new CofferError('TOKEN_NOT_FOUND', `No API token ${id.slice(0, 40)}.`);
+    return info(row);
+  }
+
+  /** Revokes a token at once; idempotent. */
+  async revoke(id: string): Promise<ApiTokenInfo> {
+    if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
+    const now = Date.now();
+    await this.store.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    return this.get(id);
+  }
+
+  async count(): Promise<number> {
+    const { n } = await this.store.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(n);
+  }
+
+  /**
+   * Checks a presented token. Every failure is the same `UNAUTHENTICATED` error, so a caller
+   * learns nothing about which part was wrong.
+   */
+  async authenticate(token: string): Promise<Principal> {
+    if (typeof token !== 'string' || !isWellFormedToken(token)) throw UNAUTHENTICATED();
+    const row = await this.store.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    const now = Date.now();
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) throw UNAUTHENTICATED();
+    this.touch(row.id, now);
+    return {
+      tokenId: row.id,
+      kind: row.kind,
+      tenant: row.tenant_id,
+      scopes: new Set(row.scopes === '' ? [] : (row.scopes.split(' ') as Scope[])),
+    };
+  }
+
+  private touch(id: string, now: number): void {
+    const last = this.lastUsedWritten.get(id) ?? 0;
+    if (now - last < LAST_USED_RESOLUTION_MS) return;
+    this.lastUsedWritten.set(id, now);
+    // Not awaited: bookkeeping must not slow down or fail the request it belongs to.
+    this.store.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute().catch(() => this.lastUsedWritten.delete(id));
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Typed client for the Coffer REST API, over `fetch`. No dependencies.
+ *
+ * @example
+ * const coffer = new CofferClient({ url: 'http://127.0.0.1:8080', token: process.env.COFFER_TOKEN! });
+ * const { value } = await coffer.secrets.reveal('acme', 'shopify_token');
+ */
+
+export type FieldValue = string | number | boolean | null;
+export type SecretValue = string | Record<string, FieldValue>;
+export type MaskedValue = string | Record<string, string> | null;
+export type SecretType = 'generic' | 'api_key' | 'oauth2' | 'basic' | 'password' | 'webhook_secret' | 'private_key';
+export type VersionState = 'active' | 'deleted' | 'destroyed';
+export type Scope = 'secrets:read' | 'secrets:write' | 'secrets:reveal' | 'audit:read' | 'connections:read' | 'connections:write';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+  secretCount: number;
+}
+export interface SecretInfo {
+  name: string;
+  type: SecretType;
+  metadata: Record<string, unknown>;
+  currentVersion: number;
+  state: VersionState;
+  maxVersions: number;
+  createdAt: string;
+  updatedAt: string;
+  masked: MaskedValue;
+}
+export interface SecretVersionInfo {
+  version: number;
+  state: VersionState;
+  keyId: string | null;
+  createdAt: string;
+  deletedAt: string | null;
+  destroyedAt: string | null;
+  masked: MaskedValue;
+}
+export interface RevealedSecret {
+  name: string;
+  type: SecretType;
+  version: number;
+  value: SecretValue;
+}
+export interface PutOptions {
+  type?: SecretType;
+  metadata?: Record<string, unknown>;
+  cas?: number;
+  maxVersions?: number;
+}
+export interface ApiToken {
+  id: string;
+  kind: 'admin' | 'tenant';
+  tenant: string | null;
+  scopes: Scope[];
+  description: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+export interface CreateTokenRequest {
+  kind: 'admin' | 'tenant';
+  tenant?: string;
+  scopes?: Scope[];
+  description?: string;
+  ttlSeconds?: number;
+}
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  tenant: string | null;
+  target: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  code: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, FieldValue>;
+  hash: string;
+}
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  target?: string;
+  outcome?: 'success' | 'failure' | 'denied';
+  since?: string;
+  until?: string;
+  cursor?: number;
+  limit?: number;
+}
+export interface Page<T, C = string> {
+  items: T[];
+  nextCursor: C | null;
+}
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  firstBroken: { seq: number; reason: string } | null;
+}
+
+/** An error answered by the API, with its stable code (`CAS_MISMATCH`, `FORBIDDEN`, …). */
+export class CofferApiError extends Error {
+  override readonly name = 'CofferApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait, when the server sent Retry-After (429). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** An API token, `cfr_…`. */
+  token?: string;
+  /** A fetch implementation; default the global one. */
+  fetch?: typeof fetch;
+  /** Per-request timeout in milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+const seg = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined) as [string, string | number][];
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}`;
+}
+
+export class CofferClient {
+  private readonly base: string;
+  private readonly token: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Sends a request and returns the parsed JSON body; throws CofferApiError for error answers. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.fetchImpl(`${this.base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) {
+      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retry = res.headers.get('retry-after');
+      throw new CofferApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`, retry ? Number(retry) : undefined);
+    }
+    return parsed as T;
+  }
+
+  readonly tenants = {
+    create: (id: string, options: { name?: string } = {}) => this.request<Tenant>('POST', '/v1/tenants', { id, ...options }),
+    list: async () => (await this.request<{ items: Tenant[] }>('GET', '/v1/tenants')).items,
+    delete: (id: string) => this.request<{ id: string; deleted: true }>('DELETE', `/v1/tenants/${seg(id)}`),
+  };
+
+  readonly tokens = {
+    /** The returned `token` is shown once; store it safely. */
+    create: (request: CreateTokenRequest) => this.request<ApiToken & { token: string }>('POST', '/v1/tokens', request),
+    list: async (filter: { tenant?: string } = {}) => (await this.request<{ items: ApiToken[] }>('GET', `/v1/tokens${query(filter)}`)).items,
+    revoke: (id: string) => this.request<ApiToken>('DELETE', `/v1/tokens/${seg(id)}`),
+  };
+
+  readonly secrets = {
+    list: (tenant: string, options: { limit?: number; cursor?: string } = {}) => this.request<Page<SecretInfo>>('GET', `/v1/tenants/${seg(tenant)}/secrets${query(options)}`),
+    put: (tenant: string, name: string, value: SecretValue, options: PutOptions = {}) =>
+      this.request<{ name: string; version: number; createdAt: string }>('PUT', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}`, { value, ...options }),
+    get: (tenant: string, name: string) => this.request<SecretInfo>('GET', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}`),
+    reveal: (tenant: string, name: string, options: { version?: number } = {}) =>
+      this.request<RevealedSecret>('POST', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}/reveal`, options),
+    versions: async (tenant: string, name: string) => (await this.request<{ items: SecretVersionInfo[] }>('GET', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}/versions`)).items,
+    delete: (tenant: string, name: string, options: { version?: number } = {}) =>
+      this.request<{ name: string; versions: number[] }>('DELETE', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}${query(options)}`),
+    undelete: (tenant: string, name: string, versions: number[]) =>
+      this.request<{ name: string; versions: number[] }>('POST', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}/undelete`, { versions }),
+    destroy: (tenant: string, name: string, versions: number[]) =>
+      this.request<{ name: string; versions: number[] }>('POST', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}/destroy`, { versions }),
+  };
+
+  readonly keys = {
+    rotate: (tenant: string) => this.request<{ keyId: string; version: number }>('POST', `/v1/tenants/${seg(tenant)}/keys/rotate`),
+    rewrap: (tenant: string) => this.request<{ tenant: string; keyId: string; rewrapped: number }>('POST', `/v1/tenants/${seg(tenant)}/keys/rewrap`),
+    status: () => this.request<{ rootKeyProvider: string; root: Record<string, unknown>[]; tenants: Record<string, unknown>[] }>('GET', '/v1/keys'),
+  };
+
+  readonly audit = {
+    list: (tenant: string, q: AuditQuery = {}) => this.request<Page<AuditEvent, number>>('GET', `/v1/tenants/${seg(tenant)}/audit${query({ ...q })}`),
+    verify: () => this.request<VerifyResult>('GET', '/v1/audit/verify'),
+  };
+
+  health = () => this.request<{ status: string }>('GET', '/healthz');
+  ready = () => this.request<{ status: string }>('GET', '/readyz');
+}

@@ -1,0 +1,127 @@
+/**
+ * `buildApp(deps)`: the Fastify application, without listening. Tests use `app.inject()`;
+ * `startServer` listens. Routes are plain definitions (see route.ts), one module per resource.
+ */
+import { randomUUID } from 'node:crypto';
+import { CofferError, type Coffer } from '@coffer/core';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import { createAuthenticator, RateLimitedError, type AuthOptions } from './auth.js';
+import { auditContextFor } from './audit-context.js';
+import { HTTP_STATUS, HttpError } from './http-errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { buildOpenApi, renderDocs } from './openapi.js';
+import { registerRoute, type RouteDefinition } from './route.js';
+import { auditRoutes } from './routes/audit.js';
+import { keyRoutes } from './routes/keys.js';
+import { secretRoutes } from './routes/secrets.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export const API_VERSION = '0.1.0';
+
+export const ROUTES: RouteDefinition<any, any, any, any>[] = [...tenantRoutes, ...tokenRoutes, ...secretRoutes, ...keyRoutes, ...auditRoutes];
+
+export interface AppDeps {
+  coffer: Coffer;
+  /** A pino logger (or `false` for none). Request bodies and headers are never logged. */
+  logger?: FastifyBaseLogger | false;
+  metrics?: Metrics;
+  auth?: Partial<AuthOptions>;
+  /** Trust X-Forwarded-For from a proxy in front. Default false. */
+  trustProxy?: boolean;
+}
+
+/** Values are capped at 64 KiB; JSON escaping can at most sextuple that. */
+const BODY_LIMIT = 512 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const metrics = deps.metrics ?? createMetrics();
+  const app = Fastify({
+    loggerInstance: deps.logger === false || deps.logger === undefined ? undefined : deps.logger,
+    logger: deps.logger === undefined ? false : undefined,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: deps.trustProxy ?? false,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // Fastify's own request lines are off; the onResponse hook logs route templates instead of URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  } as never) as unknown as FastifyInstance;
+
+  const authenticate = createAuthenticator(deps.coffer, metrics, {
+    failuresPerWindow: deps.auth?.failuresPerWindow ?? 10,
+    windowSeconds: deps.auth?.windowSeconds ?? 60,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    if (route.endsWith('/reveal')) metrics.reveals.inc({ outcome: reply.statusCode === 200 ? 'success' : 'failure' });
+    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const { code, message, status } = describeError(err);
+    metrics.errors.inc({ code });
+    if (status >= 500 && code === 'INTERNAL') request.log.error({ err, reqId: request.id }, 'unexpected error');
+    if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    reply.code(status).send({ error: { code, message } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    metrics.errors.inc({ code: 'NOT_FOUND' });
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.` } });
+  });
+
+  // Liveness, readiness and metrics: no token, no tenant data.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.coffer.ready();
+      return { status: 'ready' };
+    } catch {
+      reply.code(503);
+      return { status: 'unavailable' };
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const openapi = buildOpenApi(ROUTES, API_VERSION);
+  const docsHtml = renderDocs(openapi);
+  app.get('/openapi.json', async () => openapi);
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
+
+  const routeDeps = { coffer: deps.coffer, authenticate, auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal) };
+  for (const def of ROUTES) registerRoute(app, routeDeps, def);
+  return app;
+}
+
+/** Maps any error to a stable code, a safe message and a status. Never a stack trace. */
+export function describeError(err: unknown): { code: string; message: string; status: number } {
+  if (err instanceof CofferError) return { code: err.code, message: err.message, status: HTTP_STATUS[err.code] };
+  if (err instanceof HttpError) return { code: err.code, message: err.message, status: HTTP_STATUS[err.code] };
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'INVALID_JSON', message: 'The request body is not valid JSON.', status: 400 };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'BODY_TOO_LARGE', message: `Request bodies are limited to ${BODY_LIMIT} bytes.`, status: 413 };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send request bodies as application/json.', status: 415 };
+    default:
+      break;
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { code: 'BAD_REQUEST', message: 'The request is malformed.', status: e.statusCode };
+  }
+  if (e instanceof SyntaxError) return { code: 'INVALID_JSON', message: 'The request body is not valid JSON.', status: 400 };
+  return { code: 'INTERNAL', message: 'Internal error; the server log has the details.', status: 500 };
+}

@@ -1,0 +1,103 @@
+/**
+ * One definition per route: method, path, who may call it, zod schemas for params, query, body
+ * and response, and the handler. `registerRoute` installs it in Fastify with validation and
+ * authorisation in front; the same definitions produce the OpenAPI document, so the reference
+ * cannot drift from the code.
+ */
+import type { Coffer, Principal, Scope } from '@coffer/core';
+import { CofferError } from '@coffer/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { HttpError } from './http-errors.js';
+import type { AuditContext } from './audit-context.js';
+
+export type Access =
+  | { kind: 'public' }
+  /** Admin tokens only. */
+  | { kind: 'admin' }
+  /** A token of the `:tenant` in the path holding `scope`, or an admin token. */
+  | { kind: 'tenant'; scope: Scope };
+
+export interface RouteContext<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** The authenticated caller; undefined on public routes. */
+  readonly principal: Principal | undefined;
+  readonly audit: AuditContext;
+  readonly coffer: Coffer;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+}
+
+export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Fastify path, `:param` style. */
+  url: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Success status, default 200. */
+  status?: number;
+  response: z.ZodType<R>;
+  /** Error codes worth documenting for this route. */
+  errors?: string[];
+  handler(ctx: RouteContext<P, Q, B>): Promise<R>;
+}
+
+/** Defines a route with its types inferred from the schemas. */
+export function defineRoute<P, Q, B, R>(def: RouteDefinition<P, Q, B, R>): RouteDefinition<P, Q, B, R> {
+  return def;
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  // Name the field and the rule, never the received value: it may be a secret.
+  const issue = result.error.issues[0]!;
+  const path = issue.path.length > 0 ? `${where}.${issue.path.join('.')}` : where;
+  throw new HttpError('VALIDATION_FAILED', `${path}: ${issue.message}`);
+}
+
+export interface RouteDeps {
+  coffer: Coffer;
+  authenticate(request: FastifyRequest): Promise<Principal>;
+  auditContext(request: FastifyRequest, principal: Principal | undefined): AuditContext;
+}
+
+/**
+ * Checks that `principal` may act here. A tenant token asking about another tenant gets the
+ * same answer as for a tenant that does not exist, so it learns nothing about other tenants.
+ */
+export function authorize(access: Access, principal: Principal, tenantParam: string | undefined): void {
+  if (principal.kind === 'admin') return;
+  if (access.kind === 'admin') throw new CofferError('FORBIDDEN', 'This operation needs an admin token.');
+  if (access.kind === 'tenant') {
+    if (tenantParam !== principal.tenant) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenantParam ?? ''}" does not exist.`);
+    if (!principal.scopes.has(access.scope)) throw new CofferError('FORBIDDEN', `This operation needs the ${access.scope} scope.`);
+  }
+}
+
+export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteDefinition<any, any, any, any>): void {
+  app.route({
+    method: def.method,
+    url: def.url,
+    handler: async (request, reply) => {
+      let principal: Principal | undefined;
+      if (def.access.kind !== 'public') principal = await deps.authenticate(request);
+      const rawParams = request.params as Record<string, string>;
+      if (principal) authorize(def.access, principal, rawParams.tenant);
+      const params = parse(def.params, rawParams, 'params');
+      const query = parse(def.query, request.query, 'query');
+      const body = parse(def.body, request.body ?? {}, 'body');
+      const result = await def.handler({ params, query, body, principal, audit: deps.auditContext(request, principal), coffer: deps.coffer, request, reply });
+      reply.code(def.status ?? 200);
+      return result;
+    },
+  });
+}

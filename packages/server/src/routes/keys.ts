@@ -1,0 +1,43 @@
+/** Key operations (admin tokens only). */
+import { z } from 'zod';
+import { defineRoute } from '../route.js';
+import { audited } from './audited.js';
+import { TenantParams, toJson } from './schemas.js';
+
+export const keyRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/tenants/:tenant/keys/rotate',
+    tag: 'keys',
+    summary: "Rotate a tenant's key: new writes use the new version at once",
+    access: { kind: 'admin' },
+    params: TenantParams,
+    response: z.object({ keyId: z.string(), version: z.number() }),
+    async handler({ params, coffer, audit }) {
+      return audited(audit, { action: 'key.rotate', tenant: params.tenant }, () => coffer.keys.rotateTenantKey(params.tenant), (r) => ({ keyId: r.keyId }));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/tenants/:tenant/keys/rewrap',
+    tag: 'keys',
+    summary: "Re-encrypt a tenant's data keys under its newest key (resumable)",
+    access: { kind: 'admin' },
+    params: TenantParams,
+    response: z.object({ tenant: z.string(), keyId: z.string(), rewrapped: z.number() }),
+    async handler({ params, coffer, audit }) {
+      return audited(audit, { action: 'key.rewrap', tenant: params.tenant }, () => coffer.keys.rewrapTenant(params.tenant), (r) => ({ keyId: r.keyId, rewrapped: r.rewrapped }));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/keys',
+    tag: 'keys',
+    summary: 'Key status: root and tenant keys and what each protects',
+    access: { kind: 'admin' },
+    response: z.object({ rootKeyProvider: z.string(), root: z.array(z.record(z.string(), z.unknown())), tenants: z.array(z.record(z.string(), z.unknown())) }),
+    async handler({ coffer }) {
+      return toJson(await coffer.keys.status()) as never;
+    },
+  }),
+];

@@ -1,0 +1,63 @@
+/** API tokens (admin tokens only). The token text is in the create response and nowhere else. */
+import { z } from 'zod';
+import { defineRoute } from '../route.js';
+import { audited } from './audited.js';
+import { ApiToken, Scope, TenantId, toJson } from './schemas.js';
+
+export const tokenRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/tokens',
+    tag: 'tokens',
+    summary: 'Create an API token',
+    description: 'Admin tokens take no tenant or scopes. Tenant tokens need a tenant and at least one scope. `ttlSeconds` bounds the lifetime. The token is shown once.',
+    access: { kind: 'admin' },
+    body: z
+      .object({
+        kind: z.enum(['admin', 'tenant']),
+        tenant: TenantId.optional(),
+        scopes: z.array(Scope).max(20).optional(),
+        description: z.string().max(200).optional(),
+        ttlSeconds: z.number().int().min(60).max(10 * 365 * 86400).optional(),
+      })
+      .strict(),
+    status: 201,
+    response: ApiToken.extend({ token: z.string() }),
+    async handler({ body, coffer, audit, reply }) {
+      const created = await audited(
+        audit,
+        { action: 'token.create', tenant: body.tenant ?? null },
+        () => coffer.tokens.create(body),
+        (r) => ({ tokenId: r.info.id, kind: r.info.kind, scopes: r.info.scopes.join(' ') }),
+      );
+      reply.header('cache-control', 'no-store');
+      return { ...(toJson(created.info) as object), token: created.token } as never;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/tokens',
+    tag: 'tokens',
+    summary: 'List API tokens (never the tokens themselves)',
+    access: { kind: 'admin' },
+    query: z.object({ tenant: TenantId.optional() }).strict(),
+    response: z.object({ items: z.array(ApiToken) }),
+    async handler({ query, coffer }) {
+      return { items: toJson(await coffer.tokens.list(query.tenant ? { tenant: query.tenant } : {})) } as never;
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/v1/tokens/:id',
+    tag: 'tokens',
+    summary: 'Revoke an API token at once',
+    access: { kind: 'admin' },
+    params: z.object({ id: z.string().max(64) }),
+    response: ApiToken,
+    errors: ['TOKEN_NOT_FOUND'],
+    async handler({ params, coffer, audit }) {
+      const info = await audited(audit, { action: 'token.revoke', target: params.id }, () => coffer.tokens.revoke(params.id));
+      return toJson(info) as never;
+    },
+  }),
+];

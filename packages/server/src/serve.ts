@@ -1,0 +1,94 @@
+/**
+ * Starts the service: initialises the embedded default on first run, opens the vault, makes
+ * the first admin token when there is none, listens, and drains in-flight requests on SIGTERM.
+ */
+import { createCoffer, initCoffer, parseDatabaseUrl, type Coffer, type ResolvedConfig } from '@coffer/core';
+import { existsSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { buildApp } from './app.js';
+import { createMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  authFailuresPerMinute: number;
+}
+
+const ServerEnv = z.object({
+  COFFER_HOST: z.string().min(1, 'COFFER_HOST must not be empty').optional(),
+  COFFER_PORT: z.coerce.number({ error: 'COFFER_PORT must be a port number' }).int('COFFER_PORT must be a port number').min(0).max(65535).optional(),
+  COFFER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'COFFER_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
+  COFFER_TRUST_PROXY: z.enum(['true', 'false'], { error: 'COFFER_TRUST_PROXY must be true or false' }).optional(),
+  COFFER_AUTH_FAILURES_PER_MINUTE: z.coerce.number({ error: 'COFFER_AUTH_FAILURES_PER_MINUTE must be a number' }).int().min(1).max(100000).optional(),
+});
+
+/** Server options from the environment, flags winning; a bad value names its variable. */
+export function serverOptionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<ServerOptions> = {}): ServerOptions {
+  const parsed = ServerEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ServerConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const options: ServerOptions = {
+    host: flags.host ?? e.COFFER_HOST ?? '127.0.0.1',
+    port: flags.port ?? e.COFFER_PORT ?? 8080,
+    logLevel: flags.logLevel ?? e.COFFER_LOG_LEVEL ?? 'info',
+    trustProxy: flags.trustProxy ?? e.COFFER_TRUST_PROXY === 'true',
+    authFailuresPerMinute: flags.authFailuresPerMinute ?? e.COFFER_AUTH_FAILURES_PER_MINUTE ?? 10,
+  };
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new ServerConfigError('--port must be a port number (0-65535)');
+  return Object.freeze(options);
+}
+
+export class ServerConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+export interface RunningServer {
+  readonly url: string;
+  /** The first admin token, on the first run only. */
+  readonly adminToken: string | null;
+  readonly app: FastifyInstance;
+  readonly coffer: Coffer;
+  /** Stops accepting, drains in-flight requests, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ResolvedConfig, options: ServerOptions): Promise<RunningServer> {
+  const location = parseDatabaseUrl(config.databaseUrl);
+  const fresh = location.dialect === 'sqlite' ? !existsSync(location.target) : false;
+  if (fresh || (config.rootKey === undefined && !existsSync(config.rootKeyFile))) await initCoffer(config);
+  const coffer = await createCoffer({ ...config, createIfMissing: true });
+  try {
+    const metrics = createMetrics({ processMetrics: true });
+    const logger = pino({ level: options.logLevel }, pino.destination(2));
+    const app = await buildApp({ coffer, logger, metrics, trustProxy: options.trustProxy, auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60 } });
+    const bootstrap = await coffer.tokens.createBootstrapToken();
+    await app.listen({ host: options.host, port: options.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      adminToken: bootstrap?.token ?? null,
+      app,
+      coffer,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await coffer.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await coffer.close();
+    throw err;
+  }
+}
