@@ -194,6 +194,18 @@ export class KeyAdmin {
     let newKey = this.keyring.rotationCandidate;
     const staged = newKey === undefined;
     if (!newKey) {
+      // A rotation that was interrupted after the database adopted the new key: finish it.
+      const { n: unfinished } = await this.store.db
+        .selectFrom('tenant_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('wrapped_key', 'is not', null)
+        .where('root_key_id', '<>', previousId)
+        .executeTakeFirstOrThrow();
+      if (Number(unfinished) > 0) {
+        const previous = await this.store.db.selectFrom('root_keys').select('id').where('state', '=', 'previous').orderBy('created_at', 'desc').executeTakeFirst();
+        const rewrapped = await this.rewrapTenantKeys(options);
+        return { keyId: formatRootKeyId(previousId), previousKeyId: formatRootKeyId(previous?.id ?? previousId), rewrapped };
+      }
       if (!this.provider.rotation) {
         throw new CofferError(
           'ROTATION_UNAVAILABLE',

@@ -257,12 +257,13 @@ export class Secrets {
   }
 
   /** Works out which of tenant, secret or version is missing, off the hot path. */
-  private async notFound(tenant: string, name: string, version?: number): Promise<never> {
+  private async notFound(tenant: string, name: string, version?: number, db: Kysely<Database> = this.store.db): Promise<never> {
     checkTenantId(tenant);
     checkSecretName(name);
-    const t = await this.store.db.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+    // Inside a write transaction this must use the transaction: on SQLite it holds the only connection.
+    const t = await db.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
     if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
-    const s = await this.store.db.selectFrom('secrets').select('latest_version').where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
+    const s = await db.selectFrom('secrets').select('latest_version').where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
     if (!s || s.latest_version === 0) throw new CofferError('SECRET_NOT_FOUND', `Secret "${name}" does not exist in tenant "${tenant}".`);
     throw new CofferError('SECRET_VERSION_NOT_FOUND', `Secret "${name}" has no version ${version ?? s.latest_version} (current is ${s.latest_version}; old versions beyond the kept maximum are destroyed).`);
   }
@@ -373,7 +374,7 @@ export class Secrets {
     checkTenantId(tenant);
     checkSecretName(name);
     const s = await db.selectFrom('secrets').selectAll().where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
-    if (!s || s.latest_version === 0) return this.notFound(tenant, name);
+    if (!s || s.latest_version === 0) return this.notFound(tenant, name, undefined, db);
     return s;
   }
 
