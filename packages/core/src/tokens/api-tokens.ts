@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import type { Statement } from 'better-sqlite3';
 import { sql } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
@@ -110,6 +111,21 @@ export function checkScopes(scopes: readonly unknown[]): Scope[] {
 }
 
 const UNAUTHENTICATED = () => new CofferError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown, expired or revoked.');
+
+const lookups = new WeakMap<Store, Statement<[string], ApiTokensTable>>();
+
+/**
+ * Every API request starts here, so on SQLite it is a prepared statement on the read-only
+ * connection: it never queues behind a write transaction (an audit commit) on the writer.
+ */
+async function findTokenByHash(store: Store, hash: string): Promise<ApiTokensTable | undefined> {
+  if (store.dialect === 'sqlite') {
+    let stmt = lookups.get(store);
+    if (!stmt) lookups.set(store, (stmt = store.sqliteReader!.prepare<[string], ApiTokensTable>('select * from api_tokens where token_hash = ?')));
+    return stmt.get(hash);
+  }
+  return store.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+}
 
 export class ApiTokens {
   private readonly lastUsedWritten = new Map<string, number>();
@@ -225,7 +241,7 @@ export class ApiTokens {
    */
   async authenticate(token: string): Promise<Principal> {
     if (typeof token !== 'string' || !isWellFormedToken(token)) throw UNAUTHENTICATED();
-    const row = await this.store.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    const row = await findTokenByHash(this.store, hashToken(token));
     const now = Date.now();
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) throw UNAUTHENTICATED();
     this.touch(row.id, now);
