@@ -114,3 +114,12 @@ export async function versionRow(db: RawDb, tenant: string, name: string, versio
   expect(rows).toHaveLength(1);
   return rows[0]!;
 }
+
+/** Rejects with a plain Error when `work` has not settled after `ms`: turns a hang into a failure. */
+export function within<T>(work: Promise<T>, ms: number, what = 'the call'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms (hung / deadlocked)`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -231,7 +231,12 @@ export class Secrets {
     const version = options.version === undefined ? undefined : checkVersion(options.version);
     let row = readVersionRow(this.store, tenant, name, version);
     if (row instanceof Promise) row = await row;
-    if (!row) return this.notFound(tenant, name, version);
+    // A miss is explained by further queries; if they find that the current version exists
+    // after all (a write committed between the queries), read again instead of misreporting.
+    for (let attempt = 0; !row; attempt++) {
+      await this.notFound(tenant, name, version, this.store.db, attempt < 3);
+      row = await readVersionRow(this.store, tenant, name, version);
+    }
     this.checkReadable(name, row);
     const tenantKey = this.keyring.cachedTenantKey(tenant, row.key_version!);
     const dek = tenantKey
@@ -256,8 +261,14 @@ export class Secrets {
     }
   }
 
-  /** Works out which of tenant, secret or version is missing, off the hot path. */
-  private async notFound(tenant: string, name: string, version?: number, db: Kysely<Database> = this.store.db): Promise<never> {
+  /**
+   * Works out which of tenant, secret or version is missing, off the hot path, and throws it.
+   * With `mayRetry`, returns instead when the current version was asked for and the secret
+   * has one now: the caller's read raced a commit.
+   */
+  private async notFound(tenant: string, name: string, version?: number, db?: Kysely<Database>, mayRetry?: false): Promise<never>;
+  private async notFound(tenant: string, name: string, version: number | undefined, db: Kysely<Database>, mayRetry: boolean): Promise<void>;
+  private async notFound(tenant: string, name: string, version?: number, db: Kysely<Database> = this.store.db, mayRetry = false): Promise<void> {
     checkTenantId(tenant);
     checkSecretName(name);
     // Inside a write transaction this must use the transaction: on SQLite it holds the only connection.
@@ -265,6 +276,7 @@ export class Secrets {
     if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
     const s = await db.selectFrom('secrets').select('latest_version').where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
     if (!s || s.latest_version === 0) throw new CofferError('SECRET_NOT_FOUND', `Secret "${name}" does not exist in tenant "${tenant}".`);
+    if (mayRetry && version === undefined) return;
     throw new CofferError('SECRET_VERSION_NOT_FOUND', `Secret "${name}" has no version ${version ?? s.latest_version} (current is ${s.latest_version}; old versions beyond the kept maximum are destroyed).`);
   }
 
