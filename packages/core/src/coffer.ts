@@ -56,11 +56,7 @@ function rootKeyProvider(config: ResolvedConfig): RootKeyProvider {
 }
 
 async function openAndMigrate(config: ResolvedConfig, hooks: OpenHooks): Promise<Store> {
-  const location = parseDatabaseUrl(config.databaseUrl);
-  if (location.dialect === 'sqlite' && !config.createIfMissing && !existsSync(location.target)) {
-    throw new CofferError('NOT_INITIALIZED', `No Coffer database at ${location.target}. Run \`coffer init\` first, or point COFFER_DATA_DIR / COFFER_DATABASE_URL at an existing one.`);
-  }
-  const store = await openStore(location, { poolSize: config.poolSize });
+  const store = await openStore(parseDatabaseUrl(config.databaseUrl), { poolSize: config.poolSize });
   try {
     await migrateToLatest(store.db, store.dialect, hooks.onMigration);
   } catch (err) {
@@ -82,6 +78,10 @@ async function openAndMigrate(config: ResolvedConfig, hooks: OpenHooks): Promise
 export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, hooks: OpenHooks = {}): Promise<Coffer> {
   const config = Object.isFrozen(input) ? (input as ResolvedConfig) : resolveConfig(input as CofferConfig);
   const provider = rootKeyProvider(config);
+  const location = parseDatabaseUrl(config.databaseUrl);
+  if (location.dialect === 'sqlite' && !config.createIfMissing && !existsSync(location.target)) {
+    throw new CofferError('NOT_INITIALIZED', `No Coffer database at ${location.target}. Run \`coffer init\` first, or point COFFER_DATA_DIR / COFFER_DATABASE_URL at an existing one.`);
+  }
   const firstRun = config.createIfMissing && config.rootKey === undefined && !existsSync(config.rootKeyFile);
   // A missing, short or unreadable key stops here, before the database is touched.
   if (!firstRun) provider.load();
