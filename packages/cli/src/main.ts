@@ -12,14 +12,24 @@ import { registerAudit } from './commands/audit.js';
 import { processIo, type Io } from './io.js';
 import { Output, SilentExit, UsageError } from './output.js';
 
-export function buildProgram(io: Io): Command {
+export function buildProgram(io: Io, json = false): Command {
+  // Commander's own usage errors in the same shape as ours: `error [USAGE]: …`, or JSON.
+  const output = {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => {
+      const message = s.replace(/^error:\s*/, '').trim();
+      write(json ? `${JSON.stringify({ error: { code: 'USAGE', message } })}\n` : `error [USAGE]: ${message}\n(run with --help for usage)\n`);
+    },
+  };
   const program = new Command('coffer')
     .description('Coffer: a secrets-first credential vault for the integrations of multi-tenant products')
-    .version('0.1.0')
+    // Not `--version`: subcommands take `--version <n>` (of a secret) and global flags are
+    // recognised anywhere on the line.
+    .version('0.1.0', '-V, --coffer-version', 'print the version of coffer')
     .option('--data-dir <dir>', 'data directory (env COFFER_DATA_DIR, default ./.coffer)')
     .option('--json', 'machine-readable output')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput(output)
     .exitOverride();
   registerInit(program, io);
   registerTenant(program, io);
@@ -28,20 +38,17 @@ export function buildProgram(io: Io): Command {
   registerToken(program, io);
   registerAudit(program, io);
   registerServe(program, io);
-  for (const cmd of program.commands) {
+  const configure = (cmd: Command) => {
     cmd.exitOverride();
-    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    for (const sub of cmd.commands) {
-      sub.exitOverride();
-      sub.showHelpAfterError('(run with --help for usage)');
-      sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    }
-  }
+    cmd.configureOutput(output);
+    cmd.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, argv.includes('--json'));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

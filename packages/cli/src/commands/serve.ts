@@ -1,4 +1,3 @@
-import { serverOptionsFromEnv, startServer } from '@coffer/server';
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import type { Io } from '../io.js';
@@ -12,6 +11,8 @@ export function registerServe(program: Command, io: Io, onServer?: (stop: () => 
     .option('--host <host>', 'address to listen on (env COFFER_HOST, default 127.0.0.1)')
     .action(async (flags: { port?: string; host?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
+      // Loaded here, not at the top: every other command starts faster without the HTTP stack.
+      const { serverOptionsFromEnv, startServer } = await import('@coffer/server');
       if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) throw new UsageError('--port must be a port number.');
       const options = serverOptionsFromEnv(io.env, {
         ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),

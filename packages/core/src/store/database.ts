@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Database } from './schema.js';
@@ -68,10 +68,10 @@ export function redactUrl(url: string): string {
 
 // int8 (oid 20) holds our epoch-millisecond timestamps: parse them as numbers, which is exact
 // far beyond any date we will store.
-const pgTypes = {
+const pgTypesFor = (types: typeof pg.types) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+    oid === 20 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+});
 
 export async function openStore(location: DatabaseLocation, options: OpenOptions = {}): Promise<Store> {
   return location.dialect === 'sqlite' ? openSqlite(location.target, options) : openPostgres(location.target, options);
@@ -133,7 +133,9 @@ function openSqlite(file: string, options: OpenOptions): Store {
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  // Loaded on demand: the embedded SQLite default (and every CLI start) does without it.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypesFor(pg.types) });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
