@@ -7,7 +7,7 @@ import { CofferError, type Coffer } from '@coffer/core';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import { createAuthenticator, RateLimitedError, type AuthOptions } from './auth.js';
 import { auditContextFor } from './audit-context.js';
-import { HTTP_STATUS, HttpError } from './http-errors.js';
+import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildOpenApi, renderDocs } from './openapi.js';
 import { registerRoute, type RouteDefinition } from './route.js';
@@ -31,6 +31,8 @@ export interface AppDeps {
   trustProxy?: boolean;
 }
 
+const MAX_PARAM_LENGTH = 400;
+
 /** Values are capped at 64 KiB; JSON escaping can at most sextuple that. */
 const BODY_LIMIT = 512 * 1024;
 
@@ -47,6 +49,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Names are at most 128 characters; percent-encoded that can be 384.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised by the router itself, before any route runs: same body shape as the rest.
+    frameworkErrors: (err: { code?: string }, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
+      const known: Record<string, [ServerErrorCode, string]> = {
+        FST_ERR_BAD_URL: ['BAD_URL', 'The URL is not valid (malformed percent-encoding).'],
+        FST_ERR_MAX_PARAM_LENGTH: ['URI_TOO_LONG', `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`],
+      };
+      const [code, message] = known[err.code ?? ''] ?? ['BAD_REQUEST', 'The request is malformed.'];
+      metrics.errors.inc({ code });
+      reply.code(HTTP_STATUS[code]).send({ error: { code, message } });
+    },
   } as never) as unknown as FastifyInstance;
 
   const authenticate = createAuthenticator(deps.coffer, metrics, {

@@ -1,6 +1,7 @@
 /**
  * Bearer-token authentication with a brake on guessing: failures are counted per client
- * address, and past the limit the address gets 429 with Retry-After until the window passes.
+ * address, and past the limit further failures from it get 429 with Retry-After until the
+ * window passes (a valid token still works).
  * Every failure is audited with the address and, for a well-formed token, a short fingerprint
  * of it (a hash prefix: enough to correlate, useless to an attacker); never the token.
  */
@@ -26,18 +27,20 @@ export function createAuthenticator(coffer: Coffer, metrics: Metrics, options: A
   const limiter = new RateLimiterMemory({ points: options.failuresPerWindow, duration: options.windowSeconds });
 
   return async function authenticate(request: FastifyRequest): Promise<Principal> {
-    const blocked = await limiter.get(request.ip);
-    if (blocked && blocked.remainingPoints <= 0) {
-      metrics.authFailures.inc({ reason: 'rate_limited' });
-      throw new RateLimitedError(Math.max(1, Math.ceil(blocked.msBeforeNext / 1000)));
-    }
     const header = request.headers.authorization;
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     try {
       if (token === undefined) throw new CofferError('UNAUTHENTICATED', 'Send an API token as `Authorization: Bearer cfr_…`.');
+      // A valid token always passes: one client guessing behind a shared address (a NAT, a
+      // proxy) must not lock out the others. Guessing is what gets slowed down.
       return await coffer.tokens.authenticate(token);
     } catch (err) {
       if (!isCofferError(err, 'UNAUTHENTICATED')) throw err;
+      const blocked = await limiter.get(request.ip);
+      if (blocked && blocked.remainingPoints <= 0) {
+        metrics.authFailures.inc({ reason: 'rate_limited' });
+        throw new RateLimitedError(Math.max(1, Math.ceil(blocked.msBeforeNext / 1000)));
+      }
       metrics.authFailures.inc({ reason: token === undefined ? 'missing' : 'invalid' });
       try {
         await limiter.consume(request.ip);

@@ -5,7 +5,17 @@
 import type { ErrorCode } from '@coffer/core';
 
 /** Codes the server itself adds to the core's. */
-export type ServerErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'SHUTTING_DOWN';
+export type ServerErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_JSON'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BAD_REQUEST'
+  | 'BAD_URL'
+  | 'URI_TOO_LONG'
+  | 'SHUTTING_DOWN';
 
 export const HTTP_STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -52,6 +62,8 @@ export const HTTP_STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   BAD_REQUEST: 400,
+  BAD_URL: 400,
+  URI_TOO_LONG: 414,
   SHUTTING_DOWN: 503,
 };
 

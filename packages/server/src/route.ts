@@ -58,10 +58,12 @@ function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: strin
   if (!schema) return undefined as T;
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  // Name the field and the rule, never the received value: it may be a secret.
+  // Name the field and the rule, never the received value: it may be a secret. Unknown keys
+  // are caller-chosen text too, so they are not repeated either.
   const issue = result.error.issues[0]!;
-  const path = issue.path.length > 0 ? `${where}.${issue.path.join('.')}` : where;
-  throw new HttpError('VALIDATION_FAILED', `${path}: ${issue.message}`);
+  const path = issue.path.length > 0 ? `${where}.${issue.path.map(String).join('.')}` : where;
+  const message = issue.code === 'unrecognized_keys' ? 'has a field this route does not take' : issue.message;
+  throw new HttpError('VALIDATION_FAILED', `${path}: ${message}`);
 }
 
 export interface RouteDeps {

@@ -80,6 +80,7 @@ export interface VerifyResult {
 
 export const GENESIS_HASH = '0'.repeat(64);
 const MAX_BATCH = 500;
+const MAX_FIELD = 300;
 
 /** The bytes an event's hash covers: its content, in a fixed order, after the previous hash. */
 export function eventHash(prevHash: string, row: Omit<AuditEventsTable, 'hash' | 'prev_hash'>): string {
@@ -105,6 +106,9 @@ function toEvent(row: AuditEventsTable): AuditEvent {
   };
 }
 
+// The cause (a driver error) stays out of the message: it may quote the statement.
+const auditUnavailable = () => new CofferError('AUDIT_UNAVAILABLE', 'The audit log could not be written, so the operation was refused. Check the database and retry.');
+
 interface Pending {
   readonly row: Omit<AuditEventsTable, 'seq' | 'hash' | 'prev_hash'>;
   resolve(event: AuditEvent): void;
@@ -114,6 +118,17 @@ interface Pending {
 export interface AuditLogOptions {
   /** Called after each committed batch with its size (for metrics). */
   onCommit?: (events: number) => void;
+}
+
+/**
+ * Event fields often come straight from a request (a path segment, a filter). They are made
+ * storable whatever they hold: bounded, and without NUL, which PostgreSQL text refuses, so a
+ * hostile request cannot make an event unwritable.
+ */
+function clean(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const text = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value;
+  return text.includes('\u0000') || !text.isWellFormed() ? text.toWellFormed().replaceAll('\u0000', '\ufffd') : text;
 }
 
 /** Numbers the batch after `head` and links each event to the one before it. */
@@ -140,18 +155,20 @@ export class AuditLog {
 
   /** Appends an event; resolves once it is committed. Rejects with AUDIT_UNAVAILABLE otherwise. */
   append(input: AuditEventInput): Promise<AuditEvent> {
+    const details: Record<string, AuditDetailValue> = {};
+    for (const [k, v] of Object.entries(input.details ?? {})) details[clean(k)!] = typeof v === 'string' ? clean(v) : v;
     const row = {
       id: randomUUID(),
       at: Date.now(),
-      actor: input.actor,
-      action: input.action,
-      tenant_id: input.tenant ?? null,
-      target: input.target ?? null,
+      actor: clean(input.actor)!,
+      action: clean(input.action)!,
+      tenant_id: clean(input.tenant),
+      target: clean(input.target),
       outcome: input.outcome,
-      code: input.code ?? null,
-      ip: input.ip ?? null,
-      request_id: input.requestId ?? null,
-      details: JSON.stringify(input.details ?? {}),
+      code: clean(input.code),
+      ip: clean(input.ip),
+      request_id: clean(input.requestId),
+      details: JSON.stringify(details),
     };
     return new Promise<AuditEvent>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
@@ -168,18 +185,29 @@ export class AuditLog {
         await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const written = await this.write(batch);
-          batch.forEach((p, i) => p.resolve(toEvent(written[i]!)));
-          this.options.onCommit?.(batch.length);
+          await this.commit(batch);
         } catch {
-          // The cause (a driver error) stays out of the message: it may quote the statement.
-          const err = new CofferError('AUDIT_UNAVAILABLE', 'The audit log could not be written, so the operation was refused. Check the database and retry.');
-          batch.forEach((p) => p.reject(err));
+          // One event that cannot be stored must not fail the others it was batched with:
+          // write them one by one, so only the bad one (if any) is refused.
+          if (batch.length > 1) for (const p of batch) await this.commit([p]).catch(() => {});
         }
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Writes a batch and settles its promises; a failure of a single event rejects it. */
+  private async commit(batch: Pending[]): Promise<void> {
+    let written: AuditEventsTable[];
+    try {
+      written = await this.write(batch);
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(auditUnavailable());
+      throw err;
+    }
+    batch.forEach((p, i) => p.resolve(toEvent(written[i]!)));
+    this.options.onCommit?.(batch.length);
   }
 
   private async write(batch: Pending[]): Promise<AuditEventsTable[]> {
@@ -226,6 +254,11 @@ export class AuditLog {
 
   /** Events newest first, filtered, a page at a time. */
   async list(query: AuditQuery = {}): Promise<AuditPage> {
+    for (const v of [query.tenant, query.action, query.actor, query.target]) {
+      if (v !== undefined && (typeof v !== 'string' || v.includes('\u0000') || v.length > 1000)) {
+        throw new CofferError('INVALID_ARGUMENT', 'Audit filters are text of at most 1000 characters, without NUL.');
+      }
+    }
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CofferError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000.');
     let q = this.store.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(limit + 1);

@@ -6,7 +6,7 @@ import { CofferError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Store } from '../store/database.js';
 import { purgeFreedPages } from '../vault/secrets.js';
-import { checkTenantId } from '../vault/values.js';
+import { checkTenantId, checkText } from '../vault/values.js';
 
 export interface Tenant {
   id: string;
@@ -23,8 +23,7 @@ export class Tenants {
 
   async create(id: string, options: { name?: string } = {}): Promise<Tenant> {
     checkTenantId(id);
-    const name = options.name ?? id;
-    if (typeof name !== 'string' || name.length > 200) throw new CofferError('INVALID_ARGUMENT', 'Tenant names are at most 200 characters.');
+    const name = checkText(options.name ?? id, 'A tenant name', 200);
     const now = Date.now();
     let created: { key: Buffer; wrapped: Buffer } | undefined;
     try {

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { ApiTokensTable, TokenKind } from '../store/schema.js';
-import { checkTenantId } from '../vault/values.js';
+import { checkTenantId, checkText } from '../vault/values.js';
 
 export const TOKEN_PREFIX = 'cfr_';
 export const TENANT_SCOPES = ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read', 'connections:read', 'connections:write'] as const;
@@ -139,8 +139,7 @@ export class ApiTokens {
 
   /** Creates a token. The token text is returned once and never stored. */
   async create(options: CreateTokenOptions): Promise<{ token: string; info: ApiTokenInfo }> {
-    const description = options.description ?? '';
-    if (typeof description !== 'string' || description.length > 200) throw new CofferError('INVALID_ARGUMENT', 'Token descriptions are at most 200 characters.');
+    const description = checkText(options.description ?? '', 'A token description', 200);
     let tenant: string | null = null;
     let scopes: Scope[] = [];
     if (options.kind === 'tenant') {

@@ -23,6 +23,18 @@ const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const FIELD_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/**
+ * Free text that is stored in the clear (tenant names, token descriptions): bounded, and no
+ * control characters, which PostgreSQL text cannot hold (NUL) or which garble logs and terminals.
+ */
+export function checkText(value: unknown, what: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed()) {
+    throw new CofferError('INVALID_ARGUMENT', `${what} must be text of at most ${max} characters, without control characters.`);
+  }
+  return value;
+}
+
 export function checkTenantId(id: unknown): string {
   if (typeof id !== 'string' || !TENANT_ID.test(id)) {
     throw new CofferError('TENANT_ID_INVALID', 'Tenant ids are 1-64 characters: letters, digits, ".", "_" and "-", starting with a letter or digit.');
