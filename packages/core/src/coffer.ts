@@ -92,14 +92,15 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       createIfMissing: config.createIfMissing,
       ...(hooks.allowRootRotation ? { allowRootRotation: true } : {}),
     });
-    const keys = new KeyAdmin(store, keyring, provider);
+    const audit = new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {});
+    const keys = new KeyAdmin(store, keyring, provider, audit);
     if (keyring.needsRootPromotion) await keys.finishRootRotation();
     return Object.freeze({
-      tenants: new Tenants(store, keyring),
-      secrets: new Secrets(store, keyring),
+      tenants: new Tenants(store, keyring, audit),
+      secrets: new Secrets(store, keyring, audit),
       keys,
-      tokens: new ApiTokens(store),
-      audit: new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {}),
+      tokens: new ApiTokens(store, audit),
+      audit,
       config,
       database: store.description,
       ready: () => keyring.check(),

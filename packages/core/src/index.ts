@@ -19,7 +19,7 @@ export type { Secrets, PutOptions, PutResult, RevealedSecret, SecretInfo, Secret
 export type { Tenants, Tenant } from './tenants/tenants.js';
 export { maskValue, maskString, MASK, type MaskedValue } from './vault/masking.js';
 export { SECRET_TYPES, MAX_VALUE_BYTES, DEFAULT_MAX_VERSIONS, type SecretType, type SecretValue, type FieldValue, type Metadata } from './vault/values.js';
-export { parseDatabaseUrl, redactUrl, type Dialect } from './store/database.js';
+export { parseDatabaseUrl, redactUrl, auditFileFor, type Dialect } from './store/database.js';
 export type { VersionState } from './store/schema.js';
 export {
   TENANT_SCOPES,
@@ -39,6 +39,7 @@ export {
   type AuditEventInput,
   type AuditOutcome,
   type AuditDetailValue,
+  type AuditWith,
   type AuditQuery,
   type AuditPage,
   type VerifyResult,

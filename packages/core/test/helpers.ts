@@ -6,7 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { createCoffer, CofferError, parseDatabaseUrl, type Coffer, type CofferConfig, type ErrorCode, type OpenHooks } from '../src/index.js';
+import { auditFileFor, createCoffer, CofferError, parseDatabaseUrl, type Coffer, type CofferConfig, type ErrorCode, type OpenHooks } from '../src/index.js';
 import type { Backend } from './support/backends.js';
 
 /** Opens a vault on `backend`, with optional overrides. */
@@ -55,6 +55,8 @@ export async function rawDb(backend: Backend): Promise<RawDb> {
   if (location.dialect === 'sqlite') {
     const db = new SqliteDatabase(location.target);
     db.pragma('busy_timeout = 10000');
+    // The audit log has its own file, attached as "audit" by Coffer too.
+    db.prepare('attach database ? as audit').run(auditFileFor(location.target));
     return {
       dialect: 'sqlite',
       all: async (sql, params = []) => db.prepare(sql).all(...params) as never,

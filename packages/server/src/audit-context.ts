@@ -1,5 +1,5 @@
 /** Audit events for one request: who, from where and which request are filled in once. */
-import type { AuditDetailValue, AuditOutcome, Coffer, Principal } from '@coffer/core';
+import type { AuditDetailValue, AuditEventInput, AuditOutcome, Coffer, Principal } from '@coffer/core';
 import type { FastifyRequest } from 'fastify';
 
 export interface AuditRecord {
@@ -12,24 +12,28 @@ export interface AuditRecord {
 }
 
 export interface AuditContext {
+  /** The full event for this request, to be written by the core in a change's own transaction. */
+  event(record: AuditRecord): AuditEventInput;
   /** Appends the event and waits until it is durable; throws AUDIT_UNAVAILABLE if it is not. */
-  record(event: AuditRecord): Promise<void>;
+  record(record: AuditRecord): Promise<void>;
 }
 
 export function auditContextFor(coffer: Coffer, request: FastifyRequest, principal: Principal | undefined): AuditContext {
+  const event = (r: AuditRecord): AuditEventInput => ({
+    actor: principal?.tokenId ?? 'anonymous',
+    action: r.action,
+    tenant: r.tenant ?? null,
+    target: r.target ?? null,
+    outcome: r.outcome ?? 'success',
+    code: r.code ?? null,
+    ip: request.ip,
+    requestId: request.id,
+    details: r.details ?? {},
+  });
   return {
-    async record(event) {
-      await coffer.audit.append({
-        actor: principal?.tokenId ?? 'anonymous',
-        action: event.action,
-        tenant: event.tenant ?? null,
-        target: event.target ?? null,
-        outcome: event.outcome ?? 'success',
-        code: event.code ?? null,
-        ip: request.ip,
-        requestId: request.id,
-        details: event.details ?? {},
-      });
+    event,
+    async record(r) {
+      await coffer.audit.append(event(r));
     },
   };
 }

@@ -46,6 +46,8 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unkn
   response: z.ZodType<R>;
   /** Error codes worth documenting for this route. */
   errors?: string[];
+  /** The audit action of this route, also used when a caller is refused here (default `access.denied`). */
+  auditAction?: string;
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
 
@@ -93,7 +95,22 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
       let principal: Principal | undefined;
       if (def.access.kind !== 'public') principal = await deps.authenticate(request);
       const rawParams = request.params as Record<string, string>;
-      if (principal) authorize(def.access, principal, rawParams.tenant);
+      if (principal) {
+        try {
+          authorize(def.access, principal, rawParams.tenant);
+        } catch (err) {
+          // A refusal is recorded against the caller's own tenant: the event names the route,
+          // not what the other tenant holds.
+          await deps.auditContext(request, principal).record({
+            action: def.auditAction ?? 'access.denied',
+            tenant: principal.tenant,
+            target: rawParams.name ?? rawParams.id ?? `${def.method} ${def.url}`,
+            outcome: 'denied',
+            code: (err as CofferError).code,
+          });
+          throw err;
+        }
+      }
       const params = parse(def.params, rawParams, 'params');
       const query = parse(def.query, request.query, 'query');
       const body = parse(def.body, request.body ?? {}, 'body');

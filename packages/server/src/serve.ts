@@ -2,7 +2,7 @@
  * Starts the service: initialises the embedded default on first run, opens the vault, makes
  * the first admin token when there is none, listens, and drains in-flight requests on SIGTERM.
  */
-import { createCoffer, initCoffer, parseDatabaseUrl, type Coffer, type ResolvedConfig } from '@coffer/core';
+import { CofferError, createCoffer, initCoffer, parseDatabaseUrl, type Coffer, type ResolvedConfig } from '@coffer/core';
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -45,8 +45,11 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Serv
   return Object.freeze(options);
 }
 
-export class ServerConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+/** A bad server setting: a CofferError with code CONFIG_INVALID that names the variable. */
+export class ServerConfigError extends CofferError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+  }
 }
 
 export interface RunningServer {
@@ -63,9 +66,9 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
   const location = parseDatabaseUrl(config.databaseUrl);
   const fresh = location.dialect === 'sqlite' ? !existsSync(location.target) : false;
   if (fresh || (config.rootKey === undefined && !existsSync(config.rootKeyFile))) await initCoffer(config);
-  const coffer = await createCoffer({ ...config, createIfMissing: true });
+  const metrics = createMetrics({ processMetrics: true });
+  const coffer = await createCoffer({ ...config, createIfMissing: true }, { onAuditCommit: (n) => metrics.auditEvents.inc(n) });
   try {
-    const metrics = createMetrics({ processMetrics: true });
     const logger = pino({ level: options.logLevel }, pino.destination(2));
     const app = await buildApp({ coffer, logger, metrics, trustProxy: options.trustProxy, auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60 } });
     const bootstrap = await coffer.tokens.createBootstrapToken();

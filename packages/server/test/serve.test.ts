@@ -166,7 +166,7 @@ describe('coffer serve (SQLite in a temp data dir)', () => {
     expect((await admin.tokens.list()).map((t) => t.description)).toEqual(['first admin token, made by coffer serve']);
   });
 
-  it('BUG: /metrics of `coffer serve` never counts audit events (coffer_audit_events_total stays 0)', async () => {
+  it('/metrics of `coffer serve` counts audit events (coffer_audit_events_total)', async () => {
     const admin = new CofferClient({ url: second!.url, token });
     await admin.secrets.reveal(tenant, 'k');
     const metrics = await rawRequest(second!.url, 'GET', '/metrics');
@@ -245,7 +245,7 @@ describe('coffer serve (SQLite in a temp data dir)', () => {
     expect(flag.stderr).toContain('--port');
   });
 
-  it('BUG: a bad COFFER_PORT is reported as an unexpected INTERNAL error instead of CONFIG_INVALID', async () => {
+  it('a bad COFFER_PORT stops start-up with CONFIG_INVALID naming the variable', async () => {
     const r = await run(['serve'], { ...env, COFFER_PORT: 'abc' });
     expect(r.stderr.trim()).toMatch(/^error \[CONFIG_INVALID\]: COFFER_PORT/);
     expect(r.stderr).not.toContain('unexpected');

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createCoffer, parseDatabaseUrl, type Coffer } from '@coffer/core';
+import { auditFileFor, createCoffer, parseDatabaseUrl, type Coffer } from '@coffer/core';
 import SqliteDatabase from 'better-sqlite3';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -222,6 +222,8 @@ export async function rawDb(backend: Backend): Promise<RawDb> {
   if (location.dialect === 'sqlite') {
     const db = new SqliteDatabase(location.target);
     db.pragma('busy_timeout = 10000');
+    // The audit log has its own file, attached as "audit" by Coffer too.
+    db.prepare('attach database ? as audit').run(auditFileFor(location.target));
     return {
       dialect: 'sqlite',
       all: async (sql, params = []) => db.prepare(sql).all(...params) as never,

@@ -115,6 +115,9 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Builds the audit event of a change from its result, to be written in the change's transaction. */
+export type AuditWith<R> = (result: R) => AuditEventInput;
+
 export interface AuditLogOptions {
   /** Called after each committed batch with its size (for metrics). */
   onCommit?: (events: number) => void;
@@ -129,6 +132,24 @@ function clean(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const text = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value;
   return text.includes('\u0000') || !text.isWellFormed() ? text.toWellFormed().replaceAll('\u0000', '\ufffd') : text;
+}
+
+function toRow(input: AuditEventInput): Pending['row'] {
+  const details: Record<string, AuditDetailValue> = {};
+  for (const [k, v] of Object.entries(input.details ?? {})) details[clean(k)!] = typeof v === 'string' ? clean(v) : v;
+  return {
+    id: randomUUID(),
+    at: Date.now(),
+    actor: clean(input.actor)!,
+    action: clean(input.action)!,
+    tenant_id: clean(input.tenant),
+    target: clean(input.target),
+    outcome: input.outcome,
+    code: clean(input.code),
+    ip: clean(input.ip),
+    request_id: clean(input.requestId),
+    details: JSON.stringify(details),
+  };
 }
 
 /** Numbers the batch after `head` and links each event to the one before it. */
@@ -155,21 +176,7 @@ export class AuditLog {
 
   /** Appends an event; resolves once it is committed. Rejects with AUDIT_UNAVAILABLE otherwise. */
   append(input: AuditEventInput): Promise<AuditEvent> {
-    const details: Record<string, AuditDetailValue> = {};
-    for (const [k, v] of Object.entries(input.details ?? {})) details[clean(k)!] = typeof v === 'string' ? clean(v) : v;
-    const row = {
-      id: randomUUID(),
-      at: Date.now(),
-      actor: clean(input.actor)!,
-      action: clean(input.action)!,
-      tenant_id: clean(input.tenant),
-      target: clean(input.target),
-      outcome: input.outcome,
-      code: clean(input.code),
-      ip: clean(input.ip),
-      request_id: clean(input.requestId),
-      details: JSON.stringify(details),
-    };
+    const row = toRow(input);
     return new Promise<AuditEvent>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -195,6 +202,21 @@ export class AuditLog {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * Appends an event inside the caller's write transaction, so the change it records and the
+   * event commit together or not at all: a change whose event cannot be written is rolled back.
+   */
+  async appendWithin(trx: Kysely<Database>, input: AuditEventInput): Promise<void> {
+    try {
+      const [row] = chain(await this.lockHead(trx), [{ row: toRow(input), resolve: () => {}, reject: () => {} }]);
+      await trx.insertInto('audit_events').values(row!).execute();
+      await trx.updateTable('audit_head').set({ seq: row!.seq, hash: row!.hash }).where('id', '=', 1).execute();
+    } catch {
+      throw auditUnavailable();
+    }
+    this.options.onCommit?.(1);
   }
 
   /** Writes a batch and settles its promises; a failure of a single event rejects it. */

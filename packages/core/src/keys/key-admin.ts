@@ -15,6 +15,7 @@ import type { RootKeyState, TenantKeyState } from '../store/schema.js';
 import { checkTenantId } from '../vault/values.js';
 import { formatRootKeyId, formatTenantKeyId, parseKeyId, type Keyring } from './keyring.js';
 import type { RootKeyProvider } from './root-key-provider.js';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 
 export interface Progress {
   (done: number, total: number): void;
@@ -59,6 +60,7 @@ export class KeyAdmin {
     private readonly store: Store,
     private readonly keyring: Keyring,
     private readonly provider: RootKeyProvider,
+    private readonly auditLog: AuditLog,
   ) {}
 
   async status(): Promise<KeyStatus> {
@@ -93,7 +95,7 @@ export class KeyAdmin {
   }
 
   /** Adds a new tenant key version; every write from now on uses it. */
-  async rotateTenantKey(tenant: string): Promise<{ keyId: string; version: number }> {
+  async rotateTenantKey(tenant: string, options: { audit?: AuditWith<{ keyId: string; version: number }> } = {}): Promise<{ keyId: string; version: number }> {
     checkTenantId(tenant);
     let created: { key: Buffer; wrapped: Buffer; version: number } | undefined;
     await this.store.writeTransaction(async (trx) => {
@@ -107,6 +109,7 @@ export class KeyAdmin {
         .insertInto('tenant_keys')
         .values({ tenant_id: tenant, version, root_key_id: fresh.rootKeyId, wrapped_key: fresh.wrapped, state: 'active', created_at: Date.now(), retired_at: null })
         .execute();
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit({ keyId: formatTenantKeyId(tenant, version), version }));
     });
     this.keyring.remember(tenant, created!.version, created!.key, created!.wrapped);
     return { keyId: formatTenantKeyId(tenant, created!.version), version: created!.version };

@@ -7,6 +7,7 @@ import type { Keyring } from '../keys/keyring.js';
 import type { Store } from '../store/database.js';
 import { purgeFreedPages } from '../vault/secrets.js';
 import { checkTenantId, checkText } from '../vault/values.js';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 
 export interface Tenant {
   id: string;
@@ -19,13 +20,15 @@ export class Tenants {
   constructor(
     private readonly store: Store,
     private readonly keyring: Keyring,
+    private readonly auditLog: AuditLog,
   ) {}
 
-  async create(id: string, options: { name?: string } = {}): Promise<Tenant> {
+  async create(id: string, options: { name?: string; audit?: AuditWith<Tenant> } = {}): Promise<Tenant> {
     checkTenantId(id);
     const name = checkText(options.name ?? id, 'A tenant name', 200);
     const now = Date.now();
     let created: { key: Buffer; wrapped: Buffer } | undefined;
+    const result: Tenant = { id, name, createdAt: new Date(now), secretCount: 0 };
     try {
       await this.store.writeTransaction(async (trx) => {
         const exists = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
@@ -37,6 +40,7 @@ export class Tenants {
           .insertInto('tenant_keys')
           .values({ tenant_id: id, version: 1, root_key_id: rootKeyId, wrapped_key: wrapped, state: 'active', created_at: now, retired_at: null })
           .execute();
+        if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
       });
     } catch (err) {
       created?.key.fill(0);
@@ -47,7 +51,7 @@ export class Tenants {
       throw err;
     }
     this.keyring.remember(id, 1, created!.key, created!.wrapped);
-    return { id, name, createdAt: new Date(now), secretCount: 0 };
+    return result;
   }
 
   async get(id: string): Promise<Tenant> {
@@ -74,7 +78,7 @@ export class Tenants {
    * Deletes a tenant for good. Its wrapped keys are overwritten before the rows go, so even a
    * backup taken later holds nothing that decrypts its secrets.
    */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, options: { audit?: AuditWith<void> } = {}): Promise<void> {
     checkTenantId(id);
     await this.store.writeTransaction(async (trx) => {
       const row = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
@@ -84,6 +88,7 @@ export class Tenants {
       await trx.deleteFrom('secrets').where('tenant_id', '=', id).execute();
       await trx.deleteFrom('tenant_keys').where('tenant_id', '=', id).execute();
       await trx.deleteFrom('tenants').where('id', '=', id).execute();
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit());
     });
     this.keyring.forgetTenant(id);
     purgeFreedPages(this.store);

@@ -12,6 +12,7 @@ import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { ApiTokensTable, TokenKind } from '../store/schema.js';
 import { checkTenantId, checkText } from '../vault/values.js';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 
 export const TOKEN_PREFIX = 'cfr_';
 export const TENANT_SCOPES = ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read', 'connections:read', 'connections:write'] as const;
@@ -88,6 +89,8 @@ export interface CreateTokenOptions {
   description?: string;
   /** Lifetime in seconds; none means the token lives until revoked. */
   ttlSeconds?: number;
+  /** An audit event written in the same transaction as the token. */
+  audit?: AuditWith<ApiTokenInfo>;
 }
 
 function info(row: ApiTokensTable): ApiTokenInfo {
@@ -135,7 +138,10 @@ async function findTokenByHash(store: Store, hash: string): Promise<ApiTokensTab
 export class ApiTokens {
   private readonly lastUsedWritten = new Map<string, number>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly auditLog: AuditLog,
+  ) {}
 
   /** Creates a token. The token text is returned once and never stored. */
   async create(options: CreateTokenOptions): Promise<{ token: string; info: ApiTokenInfo }> {
@@ -180,6 +186,7 @@ export class ApiTokens {
         if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
       }
       await trx.insertInto('api_tokens').values(row).execute();
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info(row)));
     });
     return { token, info: info(row) };
   }
@@ -227,11 +234,15 @@ export class ApiTokens {
   }
 
   /** Revokes a token at once; idempotent. */
-  async revoke(id: string): Promise<ApiTokenInfo> {
+  async revoke(id: string, options: { audit?: AuditWith<ApiTokenInfo> } = {}): Promise<ApiTokenInfo> {
     if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
-    const now = Date.now();
-    await this.store.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-    return this.get(id);
+    return this.store.writeTransaction(async (trx) => {
+      await trx.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      const row = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info(row)));
+      return info(row);
+    });
   }
 
   async count(): Promise<number> {

@@ -29,6 +29,7 @@ import {
   type SecretValue,
 } from './values.js';
 import { readVersionRow, type VersionRow } from './secret-reads.js';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 
 export interface PutOptions {
   type?: SecretType;
@@ -37,6 +38,8 @@ export interface PutOptions {
   cas?: number;
   /** Versions kept; older ones are destroyed. Default 10. */
   maxVersions?: number;
+  /** An audit event written in the same transaction as the new version. */
+  audit?: AuditWith<PutResult>;
 }
 
 export interface PutResult {
@@ -92,6 +95,8 @@ export interface SecretPage {
 /** Which versions an operation applies to: a list, or every version when omitted. */
 export interface VersionSelector {
   versions?: number[];
+  /** An audit event written in the same transaction as the change (given the versions changed). */
+  audit?: AuditWith<number[]>;
 }
 
 type WrappedVersion = { version: number; key_version: number | null; wrapped_dek: Buffer | null };
@@ -107,6 +112,7 @@ export class Secrets {
   constructor(
     private readonly store: Store,
     private readonly keyring: Keyring,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /** Writes a new version. */
@@ -184,7 +190,9 @@ export class Secrets {
           .where('id', '=', secret.id)
           .execute();
         await this.prune(trx, secret.id, keep);
-        return { name, version, createdAt: new Date(now) };
+        const result = { name, version, createdAt: new Date(now) };
+        if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
+        return result;
       });
     } finally {
       payload.fill(0);
@@ -411,6 +419,7 @@ export class Secrets {
       }
       const targets = (wanted ?? [...byVersion.keys()]).filter((v) => eligible(byVersion.get(v)!, v)).sort((a, b) => a - b);
       if (targets.length > 0) await apply(trx, s.id, targets);
+      if (selector.audit) await this.auditLog.appendWithin(trx, selector.audit(targets));
       return targets;
     });
   }

@@ -1,7 +1,7 @@
 /** Key operations (admin tokens only). */
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
+import { audited, auditedRead } from './audited.js';
 import { TenantParams, toJson } from './schemas.js';
 
 export const keyRoutes = [
@@ -14,7 +14,7 @@ export const keyRoutes = [
     params: TenantParams,
     response: z.object({ keyId: z.string(), version: z.number() }),
     async handler({ params, coffer, audit }) {
-      return audited(audit, { action: 'key.rotate', tenant: params.tenant }, () => coffer.keys.rotateTenantKey(params.tenant), (r) => ({ keyId: r.keyId }));
+      return audited<{ keyId: string; version: number }>(audit, { action: 'key.rotate', tenant: params.tenant }, (within) => coffer.keys.rotateTenantKey(params.tenant, { audit: within }), (r) => ({ target: r.keyId }));
     },
   }),
   defineRoute({
@@ -26,7 +26,8 @@ export const keyRoutes = [
     params: TenantParams,
     response: z.object({ tenant: z.string(), keyId: z.string(), rewrapped: z.number() }),
     async handler({ params, coffer, audit }) {
-      return audited(audit, { action: 'key.rewrap', tenant: params.tenant }, () => coffer.keys.rewrapTenant(params.tenant), (r) => ({ keyId: r.keyId, rewrapped: r.rewrapped }));
+      // A rewrap runs in many batches and changes no value: its event follows it.
+      return auditedRead(audit, { action: 'key.rewrap', tenant: params.tenant }, () => coffer.keys.rewrapTenant(params.tenant), (r) => ({ keyId: r.keyId, rewrapped: r.rewrapped }));
     },
   }),
   defineRoute({

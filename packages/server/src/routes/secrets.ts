@@ -1,7 +1,8 @@
 /** Secrets of a tenant: write, read metadata, reveal (the only plaintext route), versions, delete. */
+import type { PutResult } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
+import { audited, auditedRead } from './audited.js';
 import { QueryVersion, SecretInfo, SecretName, SecretParams, SecretType, SecretValue, SecretVersionInfo, TenantParams, toJson, VersionNumber } from './schemas.js';
 
 const VersionsBody = z.object({ versions: z.array(VersionNumber).min(1).max(1000) }).strict();
@@ -28,6 +29,7 @@ export const secretRoutes = [
     url: '/v1/tenants/:tenant/secrets/:name',
     tag: 'secrets',
     summary: 'Write a new version of a secret',
+    auditAction: 'secret.write',
     description: 'Creates the secret if needed. `cas`: 0 creates only; N writes only if the current version is N (409 CAS_MISMATCH otherwise).',
     access: { kind: 'tenant', scope: 'secrets:write' },
     params: SecretParams,
@@ -44,11 +46,11 @@ export const secretRoutes = [
     errors: ['CAS_MISMATCH', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID'],
     async handler({ params, body, coffer, audit }) {
       const { value, ...options } = body;
-      const result = await audited(
+      const result = await audited<PutResult>(
         audit,
         { action: 'secret.write', tenant: params.tenant, target: params.name },
-        () => coffer.secrets.put(params.tenant, params.name, value, options),
-        (r) => ({ version: r.version }),
+        (within) => coffer.secrets.put(params.tenant, params.name, value, { ...options, audit: within }),
+        (r) => ({ details: { version: r.version } }),
       );
       return toJson(result) as never;
     },
@@ -68,6 +70,7 @@ export const secretRoutes = [
   defineRoute({
     method: 'POST',
     url: '/v1/tenants/:tenant/secrets/:name/reveal',
+    auditAction: 'secret.reveal',
     tag: 'secrets',
     summary: 'Reveal the plaintext of the current or a given version',
     description: 'Needs `secrets:reveal`. The reveal is recorded in the audit log before the value is returned; if the event cannot be written, nothing is returned (503 AUDIT_UNAVAILABLE).',
@@ -77,7 +80,7 @@ export const secretRoutes = [
     response: z.object({ name: z.string(), type: SecretType, version: z.number(), value: SecretValue }),
     errors: ['SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED', 'AUDIT_UNAVAILABLE'],
     async handler({ params, body, coffer, audit, reply }) {
-      const revealed = await audited(
+      const revealed = await auditedRead(
         audit,
         { action: 'secret.reveal', tenant: params.tenant, target: params.name, ...(body.version ? { details: { requestedVersion: body.version } } : {}) },
         () => coffer.secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {}),
@@ -104,16 +107,17 @@ export const secretRoutes = [
     url: '/v1/tenants/:tenant/secrets/:name',
     tag: 'secrets',
     summary: 'Soft-delete every version, or one (?version=N)',
+    auditAction: 'secret.delete',
     access: { kind: 'tenant', scope: 'secrets:write' },
     params: SecretParams,
     query: z.object({ version: QueryVersion.optional() }).strict(),
     response: VersionsResult,
     async handler({ params, query, coffer, audit }) {
-      const versions = await audited(
+      const versions = await audited<number[]>(
         audit,
         { action: 'secret.delete', tenant: params.tenant, target: params.name },
-        () => coffer.secrets.delete(params.tenant, params.name, query.version ? { versions: [query.version] } : {}),
-        (v) => ({ versions: v.join(',') }),
+        (within) => coffer.secrets.delete(params.tenant, params.name, { ...(query.version ? { versions: [query.version] } : {}), audit: within }),
+        (v) => ({ details: { versions: v.join(',') } }),
       );
       return { name: params.name, versions };
     },
@@ -123,16 +127,17 @@ export const secretRoutes = [
     url: '/v1/tenants/:tenant/secrets/:name/undelete',
     tag: 'secrets',
     summary: 'Restore soft-deleted versions',
+    auditAction: 'secret.undelete',
     access: { kind: 'tenant', scope: 'secrets:write' },
     params: SecretParams,
     body: VersionsBody,
     response: VersionsResult,
     async handler({ params, body, coffer, audit }) {
-      const versions = await audited(
+      const versions = await audited<number[]>(
         audit,
         { action: 'secret.undelete', tenant: params.tenant, target: params.name },
-        () => coffer.secrets.undelete(params.tenant, params.name, { versions: body.versions }),
-        (v) => ({ versions: v.join(',') }),
+        (within) => coffer.secrets.undelete(params.tenant, params.name, { versions: body.versions, audit: within }),
+        (v) => ({ details: { versions: v.join(',') } }),
       );
       return { name: params.name, versions };
     },
@@ -142,16 +147,17 @@ export const secretRoutes = [
     url: '/v1/tenants/:tenant/secrets/:name/destroy',
     tag: 'secrets',
     summary: 'Wipe versions for good',
+    auditAction: 'secret.destroy',
     access: { kind: 'tenant', scope: 'secrets:write' },
     params: SecretParams,
     body: VersionsBody,
     response: VersionsResult,
     async handler({ params, body, coffer, audit }) {
-      const versions = await audited(
+      const versions = await audited<number[]>(
         audit,
         { action: 'secret.destroy', tenant: params.tenant, target: params.name },
-        () => coffer.secrets.destroy(params.tenant, params.name, { versions: body.versions }),
-        (v) => ({ versions: v.join(',') }),
+        (within) => coffer.secrets.destroy(params.tenant, params.name, { versions: body.versions, audit: within }),
+        (v) => ({ details: { versions: v.join(',') } }),
       );
       return { name: params.name, versions };
     },

@@ -1,4 +1,5 @@
 /** Tenants (admin tokens only). */
+import type { Tenant as TenantInfo } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { audited } from './audited.js';
@@ -16,7 +17,9 @@ export const tenantRoutes = [
     response: Tenant,
     errors: ['TENANT_EXISTS'],
     async handler({ body, coffer, audit }) {
-      const t = await audited(audit, { action: 'tenant.create', tenant: body.id, target: body.id }, () => coffer.tenants.create(body.id, body.name ? { name: body.name } : {}));
+      const t = await audited<TenantInfo>(audit, { action: 'tenant.create', tenant: body.id, target: body.id }, (within) =>
+        coffer.tenants.create(body.id, { ...(body.name ? { name: body.name } : {}), audit: within }),
+      );
       return toJson(t) as never;
     },
   }),
@@ -40,7 +43,7 @@ export const tenantRoutes = [
     params: TenantParams,
     response: z.object({ id: z.string(), deleted: z.literal(true) }),
     async handler({ params, coffer, audit }) {
-      await audited(audit, { action: 'tenant.delete', tenant: params.tenant, target: params.tenant }, () => coffer.tenants.delete(params.tenant));
+      await audited<void>(audit, { action: 'tenant.delete', tenant: params.tenant, target: params.tenant }, (within) => coffer.tenants.delete(params.tenant, { audit: within }));
       return { id: params.tenant, deleted: true as const };
     },
   }),

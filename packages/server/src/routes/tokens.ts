@@ -1,4 +1,5 @@
 /** API tokens (admin tokens only). The token text is in the create response and nowhere else. */
+import type { ApiTokenInfo } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { audited } from './audited.js';
@@ -24,11 +25,12 @@ export const tokenRoutes = [
     status: 201,
     response: ApiToken.extend({ token: z.string() }),
     async handler({ body, coffer, audit, reply }) {
-      const created = await audited(
+      // The event is built from the token's info, never from the token itself.
+      const created = await audited<{ token: string; info: ApiTokenInfo }>(
         audit,
         { action: 'token.create', tenant: body.tenant ?? null },
-        () => coffer.tokens.create(body),
-        (r) => ({ tokenId: r.info.id, kind: r.info.kind, scopes: r.info.scopes.join(' ') }),
+        async (within) => coffer.tokens.create({ ...body, audit: (info) => within({ token: '', info }) }),
+        (r) => ({ target: r.info.id, details: { kind: r.info.kind, scopes: r.info.scopes.join(' ') } }),
       );
       reply.header('cache-control', 'no-store');
       return { ...(toJson(created.info) as object), token: created.token } as never;
@@ -56,7 +58,7 @@ export const tokenRoutes = [
     response: ApiToken,
     errors: ['TOKEN_NOT_FOUND'],
     async handler({ params, coffer, audit }) {
-      const info = await audited(audit, { action: 'token.revoke', target: params.id }, () => coffer.tokens.revoke(params.id));
+      const info = await audited<ApiTokenInfo>(audit, { action: 'token.revoke', target: params.id }, (within) => coffer.tokens.revoke(params.id, { audit: within }), (i) => ({ tenant: i.tenant }));
       return toJson(info) as never;
     },
   }),

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from './index.js';
 
 /** API tokens (hash only) and the hash-chained audit log. */
-export async function up(db: Kysely<unknown>, { bigint }: MigrationContext): Promise<void> {
+export async function up(db: Kysely<unknown>, { bigint, dialect }: MigrationContext): Promise<void> {
   await db.schema
     .createTable('api_tokens')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -18,8 +18,12 @@ export async function up(db: Kysely<unknown>, { bigint }: MigrationContext): Pro
     .execute();
   await db.schema.createIndex('api_tokens_tenant_idx').on('api_tokens').column('tenant_id').execute();
 
+  // On SQLite the audit log has its own file, attached as schema "audit" (see store/database.ts);
+  // unqualified names find it there. On PostgreSQL it sits with everything else.
+  const audit = dialect === 'sqlite' ? db.schema.withSchema('audit') : db.schema;
+
   // seq is assigned by the writer that holds the chain head, so the chain order is seq order.
-  await db.schema
+  await audit
     .createTable('audit_events')
     .addColumn('seq', bigint, (c) => c.primaryKey())
     .addColumn('id', 'text', (c) => c.notNull())
@@ -36,11 +40,12 @@ export async function up(db: Kysely<unknown>, { bigint }: MigrationContext): Pro
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('audit_events_tenant_idx').on('audit_events').columns(['tenant_id', 'seq']).execute();
+  if (dialect === 'sqlite') await sql`create index audit.audit_events_tenant_idx on audit_events (tenant_id, seq)`.execute(db);
+  else await db.schema.createIndex('audit_events_tenant_idx').on('audit_events').columns(['tenant_id', 'seq']).execute();
 
   // One row: the newest event's seq and hash. Writers lock it, which serialises appends across
   // processes and lets verification notice events cut from the end.
-  await db.schema
+  await audit
     .createTable('audit_head')
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('seq', bigint, (c) => c.notNull())
