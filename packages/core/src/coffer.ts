@@ -95,17 +95,19 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     const audit = new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {});
     const keys = new KeyAdmin(store, keyring, provider, audit);
     if (keyring.needsRootPromotion) await keys.finishRootRotation();
+    const tokens = new ApiTokens(store, audit, config.tokenCacheMs);
     return Object.freeze({
-      tenants: new Tenants(store, keyring, audit),
+      tenants: new Tenants(store, keyring, audit, (tenant) => tokens.forgetTenant(tenant)),
       secrets: new Secrets(store, keyring, audit),
       keys,
-      tokens: new ApiTokens(store, audit),
+      tokens,
       audit,
       config,
       database: store.description,
       ready: () => keyring.check(),
       async close() {
         keyring.close();
+        await audit.close();
         await store.close();
       },
     });

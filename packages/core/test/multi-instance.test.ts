@@ -64,3 +64,48 @@ forEachBackend('two instances over one database', (backend) => {
     await b.keys.retire(old.id);
   });
 });
+
+forEachBackend('API token cache across instances', (backend) => {
+  let a: Coffer;
+  let b: Coffer;
+  const CACHE_MS = 300;
+  beforeAll(async () => {
+    const config = { dataDir: backend().dataDir, databaseUrl: backend().databaseUrl, tokenCacheMs: CACHE_MS };
+    a = await createCoffer(config);
+    b = await createCoffer({ ...config, createIfMissing: false });
+    await a.tenants.create('cache-t');
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('a revocation here takes effect at once; one made elsewhere within the cache time', async () => {
+    const local = await a.tokens.create({ kind: 'tenant', tenant: 'cache-t', scopes: ['secrets:read'] });
+    expect((await a.tokens.authenticate(local.token)).tokenId).toBe(local.info.id);
+    await a.tokens.revoke(local.info.id);
+    await expect(a.tokens.authenticate(local.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const remote = await a.tokens.create({ kind: 'tenant', tenant: 'cache-t', scopes: ['secrets:read'] });
+    await a.tokens.authenticate(remote.token); // cached in a
+    await b.tokens.revoke(remote.info.id);
+    const deadline = Date.now() + CACHE_MS + 100;
+    let refused = false;
+    while (!refused && Date.now() < deadline + 500) {
+      refused = await a.tokens.authenticate(remote.token).then(
+        () => false,
+        (err) => err.code === 'UNAUTHENTICATED',
+      );
+      if (!refused) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(refused).toBe(true);
+    expect(Date.now()).toBeLessThanOrEqual(deadline + 500);
+  });
+
+  it('a tenant deleted here takes its cached tokens along at once', async () => {
+    const t = await a.tokens.create({ kind: 'tenant', tenant: 'cache-t', scopes: ['secrets:read'], ttlSeconds: 60 });
+    await a.tokens.authenticate(t.token);
+    await a.tenants.delete('cache-t');
+    await expect(a.tokens.authenticate(t.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});

@@ -63,7 +63,9 @@ export interface TestServer {
 /** Starts a real server on `backend`. */
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
   const ownCoffer = options.coffer === undefined;
-  const coffer = options.coffer ?? (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl }));
+  // These suites change tokens behind the server's back with direct SQL; with the token cache
+  // off such a change shows at once (the cache is covered by the core's multi-instance suite).
+  const coffer = options.coffer ?? (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0 }));
   const logs: string[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
   let app: FastifyInstance | undefined;

@@ -8,12 +8,16 @@
  * commit): while one transaction is being written, new events queue up and go together in
  * the next, so durability does not cap throughput.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
+import { chainRows, eventHash, GENESIS_HASH } from './audit-chain.js';
+import { prepareSqliteStatements, writeSqliteBatch, type SqliteAuditStatements } from './sqlite-audit-batch.js';
+import { startAuditWriter, type AuditWriter } from './audit-writer.js';
+
+export { eventHash, GENESIS_HASH } from './audit-chain.js';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 export type AuditDetailValue = string | number | boolean | null;
@@ -78,15 +82,8 @@ export interface VerifyResult {
   firstBroken: { seq: number; reason: string } | null;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
 const MAX_BATCH = 500;
 const MAX_FIELD = 300;
-
-/** The bytes an event's hash covers: its content, in a fixed order, after the previous hash. */
-export function eventHash(prevHash: string, row: Omit<AuditEventsTable, 'hash' | 'prev_hash'>): string {
-  const content = JSON.stringify([row.seq, row.id, row.at, row.actor, row.action, row.tenant_id, row.target, row.outcome, row.code, row.ip, row.request_id, row.details]);
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
-}
 
 function toEvent(row: AuditEventsTable): AuditEvent {
   return {
@@ -154,20 +151,14 @@ function toRow(input: AuditEventInput): Pending['row'] {
 
 /** Numbers the batch after `head` and links each event to the one before it. */
 function chain(head: { seq: number; hash: string }, batch: Pending[]): AuditEventsTable[] {
-  let { seq, hash } = head;
-  return batch.map((p) => {
-    seq += 1;
-    const content = { ...p.row, seq };
-    const row = { ...content, prev_hash: hash, hash: eventHash(hash, content) };
-    hash = row.hash;
-    return row;
-  });
+  return chainRows(head, batch.map((p) => p.row));
 }
 
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
-  private sqliteStatements: { head: Statement<[], { seq: number; hash: string }>; insert: Statement; setHead: Statement<[number, string]> } | undefined;
+  private sqliteStatements: SqliteAuditStatements | undefined;
+  private worker: AuditWriter | null | undefined;
 
   constructor(
     private readonly store: Store,
@@ -234,34 +225,23 @@ export class AuditLog {
 
   private async write(batch: Pending[]): Promise<AuditEventsTable[]> {
     if (this.store.dialect === 'sqlite') {
-      // One synchronous BEGIN IMMEDIATE … COMMIT with prepared statements: no await between
-      // the head read and the head update, and the commit's fsync is paid once per batch.
-      return this.store.withSqliteWriter((handle) => {
-        const s = (this.sqliteStatements ??= {
-          head: handle.prepare<[], { seq: number; hash: string }>('select seq, hash from audit_head where id = 1'),
-          insert: handle.prepare(
-            'insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values (@seq, @id, @at, @actor, @action, @tenant_id, @target, @outcome, @code, @ip, @request_id, @details, @prev_hash, @hash)',
-          ),
-          setHead: handle.prepare<[number, string]>('update audit_head set seq = ?, hash = ? where id = 1'),
-        });
-        return handle
-          .transaction(() => {
-            const head = s.head.get();
-            if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
-            const rows = chain(head, batch);
-            for (const row of rows) s.insert.run(row);
-            const last = rows[rows.length - 1]!;
-            s.setHead.run(last.seq, last.hash);
-            return rows;
-          })
-          .immediate();
-      });
+      const contents = batch.map((p) => p.row);
+      // Preferably on the writer thread (see audit-writer-worker.ts), so the commit's fsync
+      // never stalls request handling; otherwise on the write handle, synchronously.
+      this.worker ??= this.store.auditFile ? startAuditWriter(this.store.auditFile) : null;
+      if (this.worker) return this.worker.write(contents);
+      return this.store.withSqliteWriter((handle) => writeSqliteBatch(handle, (this.sqliteStatements ??= prepareSqliteStatements(handle)), contents));
     }
     return this.store.writeTransaction(async (trx) => {
       const rows = chain(await this.lockHead(trx), batch);
-      await trx.insertInto('audit_events').values(rows).execute();
       const last = rows[rows.length - 1]!;
-      await trx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+      // The events and the new head in one statement: one round trip fewer per commit.
+      await trx
+        .with('inserted', (db) => db.insertInto('audit_events').values(rows))
+        .updateTable('audit_head')
+        .set({ seq: last.seq, hash: last.hash })
+        .where('id', '=', 1)
+        .execute();
       return rows;
     });
   }
@@ -272,6 +252,12 @@ export class AuditLog {
     const head = await q.executeTakeFirst();
     if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
     return head;
+  }
+
+  /** Stops the writer thread, if one runs; appends already committed are unaffected. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = null;
   }
 
   /** Events newest first, filtered, a page at a time. */

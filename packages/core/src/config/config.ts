@@ -21,6 +21,11 @@ export interface CofferConfig {
   createIfMissing?: boolean;
   /** PostgreSQL pool size. Default 10. */
   poolSize?: number;
+  /**
+   * How long a checked API token is trusted without looking again (ms, default 2000; 0 looks up
+   * every time). A revocation by another process takes effect within this time.
+   */
+  tokenCacheMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -31,6 +36,7 @@ export interface ResolvedConfig {
   readonly rootKeyFile: string;
   readonly createIfMissing: boolean;
   readonly poolSize: number;
+  readonly tokenCacheMs: number;
 }
 
 const nonEmpty = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} must not be empty`);
@@ -44,6 +50,7 @@ const EnvSchema = z.object({
   COFFER_ROOT_KEY_PREVIOUS: z.string().optional(),
   COFFER_ROOT_KEY_FILE: nonEmpty('COFFER_ROOT_KEY_FILE').optional(),
   COFFER_PG_POOL_SIZE: z.coerce.number({ error: 'COFFER_PG_POOL_SIZE must be a number' }).int().min(1).max(1000).optional(),
+  COFFER_TOKEN_CACHE_MS: z.coerce.number({ error: 'COFFER_TOKEN_CACHE_MS must be a number' }).int().min(0).max(300_000).optional(),
 });
 
 /** Fills in defaults and validates. The result is frozen. */
@@ -51,6 +58,9 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
   const dataDir = resolve(config.dataDir ?? '.coffer');
   const poolSize = config.poolSize ?? 10;
   if (!Number.isInteger(poolSize) || poolSize < 1) throw new CofferError('CONFIG_INVALID', 'poolSize must be a positive integer.');
+  if (config.tokenCacheMs !== undefined && (!Number.isInteger(config.tokenCacheMs) || config.tokenCacheMs < 0)) {
+    throw new CofferError('CONFIG_INVALID', 'tokenCacheMs must be a non-negative integer (milliseconds).');
+  }
   return Object.freeze({
     dataDir,
     databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'coffer.db')}`,
@@ -59,6 +69,7 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
     rootKeyFile: resolve(config.rootKeyFile ?? join(dataDir, 'root.key')),
     createIfMissing: config.createIfMissing ?? true,
     poolSize,
+    tokenCacheMs: config.tokenCacheMs ?? 2000,
   });
 }
 
@@ -81,5 +92,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: CofferConfig = 
   if (e.COFFER_ROOT_KEY_PREVIOUS) fromEnv.previousRootKeys = e.COFFER_ROOT_KEY_PREVIOUS.split(',').filter((s) => s.trim() !== '');
   if (e.COFFER_ROOT_KEY_FILE) fromEnv.rootKeyFile = e.COFFER_ROOT_KEY_FILE;
   if (e.COFFER_PG_POOL_SIZE) fromEnv.poolSize = e.COFFER_PG_POOL_SIZE;
+  if (e.COFFER_TOKEN_CACHE_MS !== undefined) fromEnv.tokenCacheMs = e.COFFER_TOKEN_CACHE_MS;
   return resolveConfig({ ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
 }

@@ -36,6 +36,8 @@ export interface Store {
    * separate connection, it sees only committed data, never a write transaction in flight.
    */
   readonly sqliteReader: SqliteDatabase.Database | undefined;
+  /** SQLite: the file of the audit log (attached as schema "audit"); undefined on PostgreSQL. */
+  readonly auditFile: string | undefined;
   /** Describes the location without credentials, for messages. */
   readonly description: string;
   /**
@@ -114,6 +116,7 @@ function openSqlite(file: string, options: OpenOptions): Store {
     db,
     dialect: 'sqlite',
     sqlite: handle,
+    auditFile,
     get sqliteReader() {
       // Opened on first use: the file must exist and be in WAL mode first.
       if (!reader) {
@@ -170,6 +173,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     dialect: 'postgres',
     sqlite: undefined,
     sqliteReader: undefined,
+    auditFile: undefined,
     description: `PostgreSQL ${redactUrl(url)}`,
     writeTransaction: (fn) => db.transaction().execute(fn),
     withSqliteWriter: () => Promise.reject(new CofferError('INTERNAL', 'withSqliteWriter is for SQLite only.')),

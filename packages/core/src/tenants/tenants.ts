@@ -21,6 +21,8 @@ export class Tenants {
     private readonly store: Store,
     private readonly keyring: Keyring,
     private readonly auditLog: AuditLog,
+    /** Called after a tenant is deleted, to drop what other parts hold of it in memory. */
+    private readonly onDeleted: (tenant: string) => void = () => {},
   ) {}
 
   async create(id: string, options: { name?: string; audit?: AuditWith<Tenant> } = {}): Promise<Tenant> {
@@ -91,6 +93,7 @@ export class Tenants {
       if (options.audit) await this.auditLog.appendWithin(trx, options.audit());
     });
     this.keyring.forgetTenant(id);
+    this.onDeleted(id);
     purgeFreedPages(this.store);
   }
 }

@@ -1,0 +1,32 @@
+/**
+ * The audit writer thread for SQLite. It owns a connection to the audit file and commits the
+ * batches the main thread sends, so a commit's fsync (the price of durability) blocks this
+ * thread, never the one serving requests. Messages: { id, contents } in, { id, rows } or
+ * { id, error } out.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import SqliteDatabase from 'better-sqlite3';
+import type { EventContent } from './audit-chain.js';
+import { prepareSqliteStatements, writeSqliteBatch } from './sqlite-audit-batch.js';
+
+const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
+const handle = new SqliteDatabase(file, { fileMustExist: true });
+handle.pragma(`busy_timeout = ${busyTimeoutMs}`);
+handle.pragma('journal_mode = WAL');
+handle.pragma('synchronous = FULL');
+handle.pragma('secure_delete = ON');
+const statements = prepareSqliteStatements(handle);
+
+parentPort!.on('message', (message: { id: number; contents?: EventContent[]; close?: true }) => {
+  if (message.close) {
+    handle.close();
+    parentPort!.postMessage({ id: message.id, closed: true });
+    return;
+  }
+  try {
+    parentPort!.postMessage({ id: message.id, rows: writeSqliteBatch(handle, statements, message.contents!) });
+  } catch {
+    // The cause stays here: the main thread answers AUDIT_UNAVAILABLE either way.
+    parentPort!.postMessage({ id: message.id, error: true });
+  }
+});

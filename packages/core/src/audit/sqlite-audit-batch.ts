@@ -1,0 +1,38 @@
+/**
+ * One batch of audit events on SQLite: a synchronous BEGIN IMMEDIATE … COMMIT with prepared
+ * statements, so nothing runs between reading the chain head and moving it, and the commit's
+ * fsync is paid once per batch. Used on the writer thread and, failing that, in process.
+ */
+import type { Database as SqliteHandle, Statement } from 'better-sqlite3';
+import type { AuditEventsTable } from '../store/schema.js';
+import { chainRows, type EventContent } from './audit-chain.js';
+
+export interface SqliteAuditStatements {
+  head: Statement<[], { seq: number; hash: string }>;
+  insert: Statement;
+  setHead: Statement<[number, string]>;
+}
+
+export function prepareSqliteStatements(handle: SqliteHandle): SqliteAuditStatements {
+  return {
+    head: handle.prepare<[], { seq: number; hash: string }>('select seq, hash from audit_head where id = 1'),
+    insert: handle.prepare(
+      'insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values (@seq, @id, @at, @actor, @action, @tenant_id, @target, @outcome, @code, @ip, @request_id, @details, @prev_hash, @hash)',
+    ),
+    setHead: handle.prepare<[number, string]>('update audit_head set seq = ?, hash = ? where id = 1'),
+  };
+}
+
+export function writeSqliteBatch(handle: SqliteHandle, s: SqliteAuditStatements, contents: readonly EventContent[]): AuditEventsTable[] {
+  return handle
+    .transaction(() => {
+      const head = s.head.get();
+      if (!head) throw new Error('The audit head row is missing.');
+      const rows = chainRows(head, contents);
+      for (const row of rows) s.insert.run(row);
+      const last = rows[rows.length - 1]!;
+      s.setHead.run(last.seq, last.hash);
+      return rows;
+    })
+    .immediate();
+}
