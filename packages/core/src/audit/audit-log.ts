@@ -232,16 +232,26 @@ export class AuditLog {
       if (this.worker) return this.worker.write(contents);
       return this.store.withSqliteWriter((handle) => writeSqliteBatch(handle, (this.sqliteStatements ??= prepareSqliteStatements(handle)), contents));
     }
-    return this.store.writeTransaction(async (trx) => {
-      const rows = chain(await this.lockHead(trx), batch);
+    // PostgreSQL: four round trips a batch (begin, lock the head, insert the events and move the
+    // head in one statement, commit), each a statement the server has already planned.
+    return this.store.preparedTransaction(async (query) => {
+      const [head] = await query<{ seq: number; hash: string }>('coffer_audit_head', 'select seq, hash from audit_head where id = 1 for update', []);
+      if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
+      const rows = chain(head, batch);
       const last = rows[rows.length - 1]!;
-      // The events and the new head in one statement: one round trip fewer per commit.
-      await trx
-        .with('inserted', (db) => db.insertInto('audit_events').values(rows))
-        .updateTable('audit_head')
-        .set({ seq: last.seq, hash: last.hash })
-        .where('id', '=', 1)
-        .execute();
+      const values: unknown[] = [];
+      const tuples = rows.map((r) => {
+        const base = values.length;
+        values.push(r.seq, r.id, r.at, r.actor, r.action, r.tenant_id, r.target, r.outcome, r.code, r.ip, r.request_id, r.details, r.prev_hash, r.hash);
+        return `(${Array.from({ length: 14 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+      });
+      values.push(last.seq, last.hash);
+      const n = values.length;
+      await query(
+        rows.length <= 64 ? `coffer_audit_insert_${rows.length}` : undefined,
+        `with inserted as (insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values ${tuples.join(', ')}) update audit_head set seq = $${n - 1}, hash = $${n} where id = 1`,
+        values,
+      );
       return rows;
     });
   }

@@ -38,6 +38,16 @@ export interface Store {
   readonly sqliteReader: SqliteDatabase.Database | undefined;
   /** SQLite: the file of the audit log (attached as schema "audit"); undefined on PostgreSQL. */
   readonly auditFile: string | undefined;
+  /**
+   * PostgreSQL only: a named prepared statement on the pool, for the hot path. The server plans
+   * it once per connection instead of on every call.
+   */
+  preparedQuery<R>(name: string, text: string, values: unknown[]): Promise<R[]>;
+  /**
+   * PostgreSQL only: a transaction of named prepared statements on one pooled connection,
+   * for the audit batch (a name of undefined runs the statement unprepared).
+   */
+  preparedTransaction<T>(fn: (query: <R>(name: string | undefined, text: string, values: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
   /** Describes the location without credentials, for messages. */
   readonly description: string;
   /**
@@ -145,6 +155,8 @@ function openSqlite(file: string, options: OpenOptions): Store {
       });
     },
     withSqliteWriter: (fn) => db.connection().execute(async () => fn(handle)),
+    preparedQuery: () => Promise.reject(new CofferError('INTERNAL', 'preparedQuery is for PostgreSQL only.')),
+    preparedTransaction: () => Promise.reject(new CofferError('INTERNAL', 'preparedTransaction is for PostgreSQL only.')),
     async close() {
       reader?.close();
       await db.destroy();
@@ -177,6 +189,24 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     description: `PostgreSQL ${redactUrl(url)}`,
     writeTransaction: (fn) => db.transaction().execute(fn),
     withSqliteWriter: () => Promise.reject(new CofferError('INTERNAL', 'withSqliteWriter is for SQLite only.')),
+    preparedQuery: async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[],
+    async preparedTransaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('begin');
+        const result = await fn(async (name, text, values) => (await client.query(name ? { name, text, values } : { text, values })).rows);
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
     async close() {
       await db.destroy();
     },

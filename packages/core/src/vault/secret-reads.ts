@@ -1,12 +1,11 @@
 /**
  * The reads on the secret hot path: one indexed lookup of the version row with what is needed
- * to decrypt it. On SQLite they are prepared once on a read-only connection (which sees committed data only)
- * and run synchronously through better-sqlite3,
- * skipping the query builder's per-call compile and promise hops (measured in `npm run bench`);
- * on PostgreSQL they go through Kysely like everything else.
+ * to decrypt it. On SQLite they are prepared once on a read-only connection (which sees
+ * committed data only) and run synchronously through better-sqlite3, skipping the query
+ * builder's per-call compile and promise hops; on PostgreSQL they are named prepared
+ * statements, planned once per connection (both measured in `npm run bench`).
  */
 import type { Statement } from 'better-sqlite3';
-import { sql } from 'kysely';
 import type { Store } from '../store/database.js';
 import type { VersionState } from '../store/schema.js';
 
@@ -48,12 +47,13 @@ export function readVersionRow(store: Store, tenant: string, name: string, versi
   return version === undefined ? readCurrentVersion(store, tenant, name) : readVersion(store, tenant, name, version);
 }
 
+const PG_CURRENT_SQL = `select ${COLUMNS} from secrets s join secret_versions v on v.secret_id = s.id and v.version = s.latest_version where s.tenant_id = $1 and s.name = $2`;
+const PG_VERSION_SQL = `select ${COLUMNS} from secrets s join secret_versions v on v.secret_id = s.id and v.version = $1 where s.tenant_id = $2 and s.name = $3`;
+
 async function readCurrentVersion(store: Store, tenant: string, name: string): Promise<VersionRow | undefined> {
-  const { rows } = await sql<VersionRow>`select ${sql.raw(COLUMNS)} from secrets s join secret_versions v on v.secret_id = s.id and v.version = s.latest_version where s.tenant_id = ${tenant} and s.name = ${name}`.execute(store.db);
-  return rows[0];
+  return (await store.preparedQuery<VersionRow>('coffer_read_current_version', PG_CURRENT_SQL, [tenant, name]))[0];
 }
 
 async function readVersion(store: Store, tenant: string, name: string, version: number): Promise<VersionRow | undefined> {
-  const { rows } = await sql<VersionRow>`select ${sql.raw(COLUMNS)} from secrets s join secret_versions v on v.secret_id = s.id and v.version = ${version} where s.tenant_id = ${tenant} and s.name = ${name}`.execute(store.db);
-  return rows[0];
+  return (await store.preparedQuery<VersionRow>('coffer_read_version', PG_VERSION_SQL, [version, tenant, name]))[0];
 }
