@@ -85,7 +85,7 @@ export interface VerifyResult {
 const MAX_BATCH = 500;
 const MAX_FIELD = 300;
 
-function toEvent(row: AuditEventsTable): AuditEvent {
+function toEvent(row: AuditEventsTable, details?: Record<string, AuditDetailValue>): AuditEvent {
   return {
     seq: row.seq,
     id: row.id,
@@ -98,7 +98,7 @@ function toEvent(row: AuditEventsTable): AuditEvent {
     code: row.code,
     ip: row.ip,
     requestId: row.request_id,
-    details: JSON.parse(row.details) as Record<string, AuditDetailValue>,
+    details: details ?? (JSON.parse(row.details) as Record<string, AuditDetailValue>),
     hash: row.hash,
   };
 }
@@ -108,6 +108,8 @@ const auditUnavailable = () => new CofferError('AUDIT_UNAVAILABLE', 'The audit l
 
 interface Pending {
   readonly row: Omit<AuditEventsTable, 'seq' | 'hash' | 'prev_hash'>;
+  /** The cleaned details as an object, so a committed event needs no JSON.parse. */
+  readonly details?: Record<string, AuditDetailValue>;
   resolve(event: AuditEvent): void;
   reject(err: unknown): void;
 }
@@ -131,9 +133,13 @@ function clean(value: string | null | undefined): string | null {
   return text.includes('\u0000') || !text.isWellFormed() ? text.toWellFormed().replaceAll('\u0000', '\ufffd') : text;
 }
 
-function toRow(input: AuditEventInput): Pending['row'] {
+function cleanDetails(input: AuditEventInput): Record<string, AuditDetailValue> {
   const details: Record<string, AuditDetailValue> = {};
   for (const [k, v] of Object.entries(input.details ?? {})) details[clean(k)!] = typeof v === 'string' ? clean(v) : v;
+  return details;
+}
+
+function toRow(input: AuditEventInput, details = cleanDetails(input)): Pending['row'] {
   return {
     id: randomUUID(),
     at: Date.now(),
@@ -167,9 +173,10 @@ export class AuditLog {
 
   /** Appends an event; resolves once it is committed. Rejects with AUDIT_UNAVAILABLE otherwise. */
   append(input: AuditEventInput): Promise<AuditEvent> {
-    const row = toRow(input);
+    const details = cleanDetails(input);
+    const row = toRow(input, details);
     return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
+      this.queue.push({ row, details, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -219,7 +226,7 @@ export class AuditLog {
       if (batch.length === 1) batch[0]!.reject(auditUnavailable());
       throw err;
     }
-    batch.forEach((p, i) => p.resolve(toEvent(written[i]!)));
+    batch.forEach((p, i) => p.resolve(toEvent(written[i]!, p.details)));
     this.options.onCommit?.(batch.length);
   }
 
@@ -290,7 +297,7 @@ export class AuditLog {
     if (query.before !== undefined) q = q.where('seq', '<', query.before);
     const rows = await q.execute();
     const page = rows.slice(0, limit);
-    return { items: page.map(toEvent), nextCursor: rows.length > limit ? page[page.length - 1]!.seq : null };
+    return { items: page.map((r) => toEvent(r)), nextCursor: rows.length > limit ? page[page.length - 1]!.seq : null };
   }
 
   /** Walks the whole chain and names the first event where it breaks. */

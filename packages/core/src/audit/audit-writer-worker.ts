@@ -24,7 +24,9 @@ parentPort!.on('message', (message: { id: number; contents?: EventContent[]; clo
     return;
   }
   try {
-    parentPort!.postMessage({ id: message.id, rows: writeSqliteBatch(handle, statements, message.contents!) });
+    // Only what the main thread cannot know: where the batch landed and its hashes.
+    const rows = writeSqliteBatch(handle, statements, message.contents!);
+    parentPort!.postMessage({ id: message.id, first: rows[0]!.seq, prev: rows[0]!.prev_hash, hashes: rows.map((r) => r.hash) });
   } catch {
     // The cause stays here: the main thread answers AUDIT_UNAVAILABLE either way.
     parentPort!.postMessage({ id: message.id, error: true });

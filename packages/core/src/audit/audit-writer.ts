@@ -35,13 +35,13 @@ export function startAuditWriter(file: string, busyTimeoutMs = 10_000): AuditWri
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  worker.on('message', (m: { id: number; rows?: AuditEventsTable[]; error?: true; closed?: true }) => {
+  worker.on('message', (m: { id: number; first?: number; prev?: string; hashes?: string[]; error?: true; closed?: true }) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     if (pending.size === 0) worker.unref();
     if (m.error) p.reject(new Error('audit write failed'));
-    else p.resolve(m.rows ?? null);
+    else p.resolve(m);
   });
   worker.on('error', failAll);
   worker.on('exit', () => failAll(new Error('audit writer stopped')));
@@ -55,7 +55,10 @@ export function startAuditWriter(file: string, busyTimeoutMs = 10_000): AuditWri
     });
   let closing: Promise<void> | undefined;
   return {
-    write: (contents) => send<AuditEventsTable[]>({ contents }),
+    async write(contents) {
+      const { first, prev, hashes } = await send<{ first: number; prev: string; hashes: string[] }>({ contents });
+      return contents.map((c, i) => ({ ...c, seq: first + i, prev_hash: i === 0 ? prev : hashes[i - 1]!, hash: hashes[i]! }));
+    },
     close() {
       closing ??= send({ close: true })
         .catch(() => {})
