@@ -45,7 +45,7 @@ export function errorText(err: unknown): string {
  */
 export interface RawDb {
   readonly dialect: 'sqlite' | 'postgres';
-  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  all<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
   run(sql: string, params?: unknown[]): Promise<number>;
   close(): Promise<void>;
 }
@@ -64,19 +64,17 @@ export async function rawDb(backend: Backend): Promise<RawDb> {
       close: async () => void db.close(),
     };
   }
-  const client = new pg.Client({ connectionString: location.target });
+  // bigint columns (timestamps, ids, counts) as numbers, like Coffer's own pool.
+  const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
+  const client = new pg.Client({ connectionString: location.target, types });
   await client.connect();
   const toPg = (sql: string) => {
     let i = 0;
     return sql.replace(/\?/g, () => `$${++i}`);
   };
-  const fix = (row: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(row)) if (typeof v === 'string' && /^(id|root_key_id|created_at|retired_at|deleted_at|destroyed_at|n)$/.test(k) && /^-?\d+$/.test(v)) row[k] = Number(v);
-    return row;
-  };
   return {
     dialect: 'postgres',
-    all: async (sql, params = []) => (await client.query(toPg(sql), params)).rows.map(fix) as never,
+    all: async (sql, params = []) => (await client.query(toPg(sql), params)).rows as never,
     run: async (sql, params = []) => (await client.query(toPg(sql), params)).rowCount ?? 0,
     close: () => client.end(),
   };

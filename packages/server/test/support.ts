@@ -14,10 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { auditFileFor, createCoffer, parseDatabaseUrl, type Coffer } from '@coffer/core';
-import SqliteDatabase from 'better-sqlite3';
+import { createCoffer, type Coffer } from '@coffer/core';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { Backend } from '../../core/test/support/backends.js';
@@ -208,45 +206,7 @@ export function expectNoneIn(haystack: string, needles: readonly string[], what:
   for (const n of needles) expect(haystack.includes(n), `${what} contains "${n.slice(0, 40)}"`).toBe(false);
 }
 
-/**
- * Raw SQL on the database behind a backend, `?` placeholders for both dialects. Integers
- * (including PostgreSQL bigints) come back as numbers.
- */
-export interface RawDb {
-  readonly dialect: 'sqlite' | 'postgres';
-  all<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
-  run(sql: string, params?: unknown[]): Promise<number>;
-  close(): Promise<void>;
-}
-
-export async function rawDb(backend: Backend): Promise<RawDb> {
-  const location = parseDatabaseUrl(backend.databaseUrl);
-  if (location.dialect === 'sqlite') {
-    const db = new SqliteDatabase(location.target);
-    db.pragma('busy_timeout = 10000');
-    // The audit log has its own file, attached as "audit" by Coffer too.
-    db.prepare('attach database ? as audit').run(auditFileFor(location.target));
-    return {
-      dialect: 'sqlite',
-      all: async (sql, params = []) => db.prepare(sql).all(...params) as never,
-      run: async (sql, params = []) => db.prepare(sql).run(...params).changes,
-      close: async () => void db.close(),
-    };
-  }
-  const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
-  const client = new pg.Client({ connectionString: location.target, types });
-  await client.connect();
-  const toPg = (sql: string) => {
-    let i = 0;
-    return sql.replace(/\?/g, () => `$${++i}`);
-  };
-  return {
-    dialect: 'postgres',
-    all: async (sql, params = []) => (await client.query(toPg(sql), params)).rows as never,
-    run: async (sql, params = []) => (await client.query(toPg(sql), params)).rowCount ?? 0,
-    close: () => client.end(),
-  };
-}
+export { rawDb, type RawDb } from '../../core/test/helpers.js';
 
 /** Every audit event in the database, oldest first, as stored. */
 export async function allAuditRows(db: RawDb): Promise<Record<string, any>[]> {
