@@ -132,9 +132,6 @@ function openSqlite(file: string, options: OpenOptions): Store {
       if (!reader) {
         reader = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
         reader.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-        // Every commit on the writer empties this connection's page cache; memory-mapped reads
-        // of the main file make refilling it cheap (measured in bench/service.bench.mjs).
-        reader.pragma('mmap_size = 268435456');
       }
       return reader;
     },
