@@ -4,6 +4,7 @@ import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
 import { table, UsageError, when } from '../output.js';
 import { progressBar } from '../progress.js';
+import { recordCli, cliAudit } from '../audit.js';
 
 export function registerKey(program: Command, io: Io): void {
   const key = program.command('key').description('inspect and rotate the key hierarchy: root key → tenant keys → data keys');
@@ -39,10 +40,18 @@ export function registerKey(program: Command, io: Io): void {
       if (Boolean(flags.root) === (flags.tenant !== undefined)) throw new UsageError('Give exactly one of --root or --tenant <tenant>.');
       if (flags.root) {
         const bar = progressBar(ctx.out, 'Rewrapping tenant keys');
-        const r = await withCoffer(ctx, (c) => c.keys.rotateRootKey({ onProgress: (d, t) => bar.update(d, t) }), { allowRootRotation: true }).finally(() => bar.stop());
+        const r = await withCoffer(
+          ctx,
+          async (c) => {
+            const rotated = await c.keys.rotateRootKey({ onProgress: (d, t) => bar.update(d, t) });
+            await recordCli(c, { action: 'key.rotate_root', target: rotated.keyId, details: { previous: rotated.previousKeyId, rewrapped: rotated.rewrapped } });
+            return rotated;
+          },
+          { allowRootRotation: true },
+        ).finally(() => bar.stop());
         ctx.out.result(r, () => `Root key rotated: ${r.previousKeyId} → ${r.keyId}; ${r.rewrapped} tenant key(s) rewrapped. Retire the old one with \`coffer key retire ${r.previousKeyId}\` once every process uses the new key.`);
       } else {
-        const r = await withCoffer(ctx, (c) => c.keys.rotateTenantKey(flags.tenant!));
+        const r = await withCoffer(ctx, (c) => c.keys.rotateTenantKey(flags.tenant!, { audit: cliAudit({ action: 'key.rotate', tenant: flags.tenant! }, (k) => ({ target: k.keyId })) }));
         ctx.out.result(r, () => `New tenant key ${r.keyId}: new writes use it. Move existing data keys to it with \`coffer key rewrap --tenant ${flags.tenant}\`.`);
       }
     });
@@ -59,7 +68,9 @@ export function registerKey(program: Command, io: Io): void {
         if (flags.tenant !== undefined) {
           const bar = progressBar(ctx.out, `Rewrapping ${flags.tenant}`);
           try {
-            return [await c.keys.rewrapTenant(flags.tenant, { onProgress: (d, t) => bar.update(d, t) })];
+            const r = await c.keys.rewrapTenant(flags.tenant, { onProgress: (d, t) => bar.update(d, t) });
+            await recordCli(c, { action: 'key.rewrap', tenant: r.tenant, target: r.keyId, details: { rewrapped: r.rewrapped } });
+            return [r];
           } finally {
             bar.stop();
           }
@@ -68,7 +79,9 @@ export function registerKey(program: Command, io: Io): void {
         for (const t of await c.tenants.list()) {
           const bar = progressBar(ctx.out, `Rewrapping ${t.id}`);
           try {
-            out.push(await c.keys.rewrapTenant(t.id, { onProgress: (d, n) => bar.update(d, n) }));
+            const r = await c.keys.rewrapTenant(t.id, { onProgress: (d, n) => bar.update(d, n) });
+            await recordCli(c, { action: 'key.rewrap', tenant: r.tenant, target: r.keyId, details: { rewrapped: r.rewrapped } });
+            out.push(r);
           } finally {
             bar.stop();
           }
@@ -83,7 +96,11 @@ export function registerKey(program: Command, io: Io): void {
     .description('wipe an old key version once nothing uses it (ids as `key status` prints them)')
     .action(async (keyId: string, _opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const r = await withCoffer(ctx, (c) => c.keys.retire(keyId));
+      const r = await withCoffer(ctx, async (c) => {
+        const retired = await c.keys.retire(keyId);
+        await recordCli(c, { action: 'key.retire', target: retired.keyId });
+        return retired;
+      });
       ctx.out.result({ ...r, retired: true }, () => `Retired ${r.keyId}.`);
     });
 

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer, type CommandContext } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, table, UsageError, when } from '../output.js';
+import { cliAudit, recordCli } from '../audit.js';
 
 interface PutFlags {
   tenant: string;
@@ -95,6 +96,7 @@ export function registerSecret(program: Command, io: Io): void {
       if (flags.cas !== undefined) options.cas = flags.cas;
       if (flags.metadata !== undefined) options.metadata = parseMetadata(flags.metadata);
       if (flags.maxVersions !== undefined) options.maxVersions = flags.maxVersions;
+      options.audit = cliAudit({ action: 'secret.write', tenant: flags.tenant, target: name }, (r) => ({ details: { version: r.version } }));
       const result = await withCoffer(ctx, (c) => c.secrets.put(flags.tenant, name, value, options));
       ctx.out.result({ tenant: flags.tenant, ...result }, () => `Stored ${name} version ${result.version} in tenant ${flags.tenant}.`);
     });
@@ -106,7 +108,12 @@ export function registerSecret(program: Command, io: Io): void {
     .option('--version <n>', 'a specific version (default: current)', integer('--version', 1))
     .action(async (name: string, flags: { tenant: string; version?: number }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const s = await withCoffer(ctx, (c) => c.secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version }));
+      const s = await withCoffer(ctx, async (c) => {
+        const revealed = await c.secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version });
+        // Recorded before anything is printed; if it cannot be, nothing is (fail closed).
+        await recordCli(c, { action: 'secret.reveal', tenant: flags.tenant, target: name, details: { version: revealed.version } });
+        return revealed;
+      });
       if (ctx.out.json) ctx.out.result({ tenant: flags.tenant, ...s }, () => '');
       else {
         const text = typeof s.value === 'string' ? s.value : JSON.stringify(s.value);
@@ -161,7 +168,8 @@ export function registerSecret(program: Command, io: Io): void {
       .option('--version <n>', 'only these versions (repeat or comma-separate; default: all)', versionList)
       .action(async (name: string, flags: { tenant: string; version?: number[] }, cmd: Command) => {
         const ctx: CommandContext = contextOf(cmd, io);
-        const selector = flags.version ? { versions: flags.version } : {};
+        const audit = cliAudit<number[]>({ action: `secret.${verb}`, tenant: flags.tenant, target: name }, (v) => ({ details: { versions: v.join(',') } }));
+        const selector = flags.version ? { versions: flags.version, audit } : { audit };
         const changed = await withCoffer(ctx, (c: Coffer) => c.secrets[verb](flags.tenant, name, selector));
         ctx.out.result({ tenant: flags.tenant, name, versions: changed }, () =>
           changed.length === 0 ? `Nothing to ${verb}: no version of ${name} was in a state to change.` : `${done} ${name} version${changed.length > 1 ? 's' : ''} ${changed.join(', ')}.`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
 import { table, UsageError, when } from '../output.js';
+import { cliAudit } from '../audit.js';
 
 export function registerTenant(program: Command, io: Io): void {
   const tenant = program.command('tenant').description('manage tenants: each has its own keys and secrets');
@@ -12,7 +13,8 @@ export function registerTenant(program: Command, io: Io): void {
     .option('--name <name>', 'display name (default: the id)')
     .action(async (id: string, opts: { name?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const t = await withCoffer(ctx, (c) => c.tenants.create(id, opts.name === undefined ? {} : { name: opts.name }));
+      const audit = cliAudit({ action: 'tenant.create', tenant: id, target: id });
+      const t = await withCoffer(ctx, (c) => c.tenants.create(id, opts.name === undefined ? { audit } : { name: opts.name, audit }));
       ctx.out.result(t, () => `Created tenant ${t.id}${t.name !== t.id ? ` (${t.name})` : ''}.`);
     });
 
@@ -36,7 +38,7 @@ export function registerTenant(program: Command, io: Io): void {
       if (!opts.yes) {
         throw new UsageError(`Deleting tenant "${id}" destroys its keys and every secret for good. Run again with --yes to confirm.`);
       }
-      await withCoffer(ctx, (c) => c.tenants.delete(id));
+      await withCoffer(ctx, (c) => c.tenants.delete(id, { audit: cliAudit({ action: 'tenant.delete', tenant: id, target: id }) }));
       ctx.out.result({ id, deleted: true }, () => `Deleted tenant ${id}; its keys were destroyed.`);
     });
 }
