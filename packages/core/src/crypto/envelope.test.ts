@@ -17,6 +17,7 @@ import {
   type CipherContext,
   type Purpose,
 } from './envelope.js';
+import { expectCode, thrown } from '../../test/expect-code.js';
 
 interface Vector {
   name: string;
@@ -39,21 +40,6 @@ const KEY_B = Buffer.alloc(32, 0x42);
 const CTX: CipherContext = { purpose: 'value', tenant: 'acme', secret: 'sec_1', version: 1 };
 const PURPOSES: Purpose[] = ['tenant-key', 'data-key', 'value', 'mask'];
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectCode(fn: () => unknown, code: ErrorCode): CofferError {
-  const err = thrown(fn);
-  expect(err).toBeInstanceOf(CofferError);
-  expect((err as CofferError).code).toBe(code);
-  return err as CofferError;
-}
 
 function flip(blob: Buffer, byte: number, bit: number): Buffer {
   const copy = Buffer.from(blob);

@@ -13,22 +13,8 @@ import {
   staticRootKeyProvider,
   writeKeyFile,
 } from './root-key-provider.js';
+import { expectCode, thrown } from '../../test/expect-code.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectCode(fn: () => unknown, code: ErrorCode): CofferError {
-  const err = thrown(fn);
-  expect(err).toBeInstanceOf(CofferError);
-  expect((err as CofferError).code).toBe(code);
-  return err as CofferError;
-}
 
 /** Obviously fake keys. */
 const KEY_A = Buffer.from(Array.from({ length: 32 }, (_, i) => i));

@@ -16,22 +16,8 @@ import {
   MAX_VALUE_BYTES,
   SECRET_TYPES,
 } from './values.js';
+import { expectCode, thrown } from '../../test/expect-code.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectCode(fn: () => unknown, code: ErrorCode): CofferError {
-  const err = thrown(fn);
-  expect(err).toBeInstanceOf(CofferError);
-  expect((err as CofferError).code).toBe(code);
-  return err as CofferError;
-}
 
 describe('checkTenantId', () => {
   it.each(['a', 'A', '0', 'acme', 'acme-corp', 'acme_corp', 'acme.eu', 'Tenant.42_x-y', 'x'.repeat(64), '9'.repeat(64)])(
