@@ -8,6 +8,30 @@ import { QueryVersion, SecretInfo, SecretName, SecretParams, SecretType, SecretV
 const VersionsBody = z.object({ versions: z.array(VersionNumber).min(1).max(1000) }).strict();
 const VersionsResult = z.object({ name: z.string(), versions: z.array(z.number()) });
 
+/** POST …/undelete and …/destroy: the same shape, a different state change. */
+function versionChangeRoute(verb: 'undelete' | 'destroy', summary: string) {
+  return defineRoute({
+    method: 'POST',
+    url: `/v1/tenants/:tenant/secrets/:name/${verb}`,
+    tag: 'secrets',
+    summary,
+    auditAction: `secret.${verb}`,
+    access: { kind: 'tenant', scope: 'secrets:write' },
+    params: SecretParams,
+    body: VersionsBody,
+    response: VersionsResult,
+    async handler({ params, body, coffer, audit }) {
+      const versions = await audited<number[]>(
+        audit,
+        { action: `secret.${verb}`, tenant: params.tenant, target: params.name },
+        (within) => coffer.secrets[verb](params.tenant, params.name, { versions: body.versions, audit: within }),
+        (v) => ({ details: { versions: v.join(',') } }),
+      );
+      return { name: params.name, versions };
+    },
+  });
+}
+
 export const secretRoutes = [
   defineRoute({
     method: 'GET',
@@ -122,44 +146,6 @@ export const secretRoutes = [
       return { name: params.name, versions };
     },
   }),
-  defineRoute({
-    method: 'POST',
-    url: '/v1/tenants/:tenant/secrets/:name/undelete',
-    tag: 'secrets',
-    summary: 'Restore soft-deleted versions',
-    auditAction: 'secret.undelete',
-    access: { kind: 'tenant', scope: 'secrets:write' },
-    params: SecretParams,
-    body: VersionsBody,
-    response: VersionsResult,
-    async handler({ params, body, coffer, audit }) {
-      const versions = await audited<number[]>(
-        audit,
-        { action: 'secret.undelete', tenant: params.tenant, target: params.name },
-        (within) => coffer.secrets.undelete(params.tenant, params.name, { versions: body.versions, audit: within }),
-        (v) => ({ details: { versions: v.join(',') } }),
-      );
-      return { name: params.name, versions };
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    url: '/v1/tenants/:tenant/secrets/:name/destroy',
-    tag: 'secrets',
-    summary: 'Wipe versions for good',
-    auditAction: 'secret.destroy',
-    access: { kind: 'tenant', scope: 'secrets:write' },
-    params: SecretParams,
-    body: VersionsBody,
-    response: VersionsResult,
-    async handler({ params, body, coffer, audit }) {
-      const versions = await audited<number[]>(
-        audit,
-        { action: 'secret.destroy', tenant: params.tenant, target: params.name },
-        (within) => coffer.secrets.destroy(params.tenant, params.name, { versions: body.versions, audit: within }),
-        (v) => ({ details: { versions: v.join(',') } }),
-      );
-      return { name: params.name, versions };
-    },
-  }),
+  versionChangeRoute('undelete', 'Restore soft-deleted versions'),
+  versionChangeRoute('destroy', 'Wipe versions for good'),
 ];
