@@ -107,7 +107,6 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       ready: () => keyring.check(),
       async close() {
         keyring.close();
-        await audit.close();
         await store.close();
       },
     });

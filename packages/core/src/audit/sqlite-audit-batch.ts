@@ -1,7 +1,7 @@
 /**
  * One batch of audit events on SQLite: a synchronous BEGIN IMMEDIATE … COMMIT with prepared
  * statements, so nothing runs between reading the chain head and moving it, and the commit's
- * fsync is paid once per batch. Used on the writer thread and, failing that, in process.
+ * fsync is paid once per batch.
  */
 import type { Database as SqliteHandle, Statement } from 'better-sqlite3';
 import type { AuditEventsTable } from '../store/schema.js';

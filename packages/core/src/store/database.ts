@@ -36,8 +36,6 @@ export interface Store {
    * separate connection, it sees only committed data, never a write transaction in flight.
    */
   readonly sqliteReader: SqliteDatabase.Database | undefined;
-  /** SQLite: the file of the audit log (attached as schema "audit"); undefined on PostgreSQL. */
-  readonly auditFile: string | undefined;
   /**
    * PostgreSQL only: a named prepared statement on the pool, for the hot path. The server plans
    * it once per connection instead of on every call.
@@ -126,7 +124,6 @@ function openSqlite(file: string, options: OpenOptions): Store {
     db,
     dialect: 'sqlite',
     sqlite: handle,
-    auditFile,
     get sqliteReader() {
       // Opened on first use: the file must exist and be in WAL mode first.
       if (!reader) {
@@ -182,7 +179,6 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     dialect: 'postgres',
     sqlite: undefined,
     sqliteReader: undefined,
-    auditFile: undefined,
     description: `PostgreSQL ${redactUrl(url)}`,
     writeTransaction: (fn) => db.transaction().execute(fn),
     withSqliteWriter: () => Promise.reject(new CofferError('INTERNAL', 'withSqliteWriter is for SQLite only.')),
