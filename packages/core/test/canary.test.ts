@@ -10,30 +10,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseDatabaseUrl, type Coffer } from '../src/index.js';
 import { forEachBackend, type Backend } from './support/backends.js';
 import { errorText, expectCode, openCoffer, rawDb } from './helpers.js';
+import { needles } from './canary-forms.js';
 
 /** A canary: unique, recognisable, and with no prefix the masking would reveal. */
 const canary = (bytes = 12) => `CANARY-${randomBytes(bytes).toString('hex').toUpperCase()}`;
-
-/** The byte patterns a canary could be stored as. */
-function needles(c: string): Array<{ form: string; bytes: Buffer }> {
-  const utf8 = Buffer.from(c, 'utf8');
-  const forms: Array<[string, string]> = [
-    ['utf8', c],
-    ['lower', c.toLowerCase()],
-    ['hex', utf8.toString('hex')],
-    ['HEX', utf8.toString('hex').toUpperCase()],
-    ['base64', utf8.toString('base64').replace(/=+$/, '')],
-    ['base64url', utf8.toString('base64url')],
-  ];
-  // base64 of the canary at the two other alignments inside a longer plaintext (drop the edges)
-  for (const pad of [1, 2]) {
-    const b = Buffer.concat([Buffer.alloc(pad, 0x20), utf8]).toString('base64');
-    forms.push([`base64+${pad}`, b.slice(4, -4)]);
-  }
-  const out = forms.map(([form, text]) => ({ form, bytes: Buffer.from(text, 'utf8') }));
-  out.push({ form: 'utf16le', bytes: Buffer.from(c, 'utf16le') });
-  return out;
-}
 
 function findCanaries(haystack: Buffer, canaries: string[], where: string): string[] {
   const hits: string[] = [];
