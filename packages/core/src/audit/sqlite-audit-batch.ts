@@ -9,7 +9,7 @@ import { chainRows, type EventContent } from './audit-chain.js';
 
 export interface SqliteAuditStatements {
   head: Statement<[], { seq: number; hash: string }>;
-  insert: Statement;
+  insert: Statement<unknown[]>;
   setHead: Statement<[number, string]>;
 }
 
@@ -17,7 +17,8 @@ export function prepareSqliteStatements(handle: SqliteHandle): SqliteAuditStatem
   return {
     head: handle.prepare<[], { seq: number; hash: string }>('select seq, hash from audit_head where id = 1'),
     insert: handle.prepare(
-      'insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values (@seq, @id, @at, @actor, @action, @tenant_id, @target, @outcome, @code, @ip, @request_id, @details, @prev_hash, @hash)',
+      // Positional parameters: binding by name costs about 1.5 µs more per event.
+      'insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     setHead: handle.prepare<[number, string]>('update audit_head set seq = ?, hash = ? where id = 1'),
   };
@@ -29,7 +30,7 @@ export function writeSqliteBatch(handle: SqliteHandle, s: SqliteAuditStatements,
       const head = s.head.get();
       if (!head) throw new Error('The audit head row is missing.');
       const rows = chainRows(head, contents);
-      for (const row of rows) s.insert.run(row);
+      for (const r of rows) s.insert.run(r.seq, r.id, r.at, r.actor, r.action, r.tenant_id, r.target, r.outcome, r.code, r.ip, r.request_id, r.details, r.prev_hash, r.hash);
       const last = rows[rows.length - 1]!;
       s.setHead.run(last.seq, last.hash);
       return rows;

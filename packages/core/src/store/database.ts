@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Database } from './schema.js';
+import { WalSync } from './wal-sync.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -59,6 +60,12 @@ export interface Store {
    * and no await between statements.
    */
   withSqliteWriter<T>(fn: (handle: SqliteDatabase.Database) => T): Promise<T>;
+  /**
+   * Resolves once audit events committed so far are on stable storage. On SQLite the audit
+   * file's commits do not wait for the disk (see wal-sync.ts), so this flushes its WAL off the
+   * event loop; PostgreSQL commits are durable already.
+   */
+  syncAuditLog(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,10 +120,20 @@ function openSqlite(file: string, options: OpenOptions): Store {
   if (auditCreated) chmodSync(auditFile, 0o600);
   for (const schema of ['main', 'audit']) {
     handle.pragma(`${schema}.journal_mode = WAL`);
-    // A vault must not lose an acknowledged write, and deleted rows must not linger in free pages.
-    handle.pragma(`${schema}.synchronous = FULL`);
+    // Deleted rows must not linger in free pages.
     handle.pragma(`${schema}.secure_delete = ON`);
   }
+  // A vault must not lose an acknowledged write. The main file syncs on every commit. The audit
+  // file's commits only write the WAL, which WalSync then flushes on the thread pool before any
+  // event is acknowledged: the same durability, without holding the event loop for the disk
+  // (measured in bench/service.bench.mjs: see the note in wal-sync.ts).
+  handle.pragma('main.synchronous = FULL');
+  handle.pragma('audit.synchronous = NORMAL');
+  const auditWal = new WalSync(`${auditFile}-wal`);
+  const syncAudit = () =>
+    auditWal.sync().catch((err: NodeJS.ErrnoException) => {
+      throw new CofferError('DATABASE_UNAVAILABLE', `The audit log at ${auditFile} could not be flushed to disk (${err.code ?? 'I/O error'}). Check the disk; the last change may be applied but its audit event is not confirmed durable.`);
+    });
   handle.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
   let reader: SqliteDatabase.Database | undefined;
@@ -136,23 +153,29 @@ function openSqlite(file: string, options: OpenOptions): Store {
     async writeTransaction(fn) {
       // Kysely's SQLite driver holds one connection behind a mutex, so everything inside
       // `connection()` runs on it alone, between our BEGIN IMMEDIATE and COMMIT.
-      return db.connection().execute(async (conn) => {
+      const result = await db.connection().execute(async (conn) => {
         await sql`begin immediate`.execute(conn);
         try {
-          const result = await fn(conn);
+          const value = await fn(conn);
           await sql`commit`.execute(conn);
-          return result;
+          return value;
         } catch (err) {
           if (handle.inTransaction) await sql`rollback`.execute(conn);
           throw err;
         }
       });
+      // A change's audit event committed with it; the change is acknowledged once that event
+      // is durable. Flushed after the connection is released, so other work is not held up.
+      await syncAudit();
+      return result;
     },
     withSqliteWriter: (fn) => db.connection().execute(async () => fn(handle)),
+    syncAuditLog: syncAudit,
     preparedQuery: () => Promise.reject(new CofferError('INTERNAL', 'preparedQuery is for PostgreSQL only.')),
     preparedTransaction: () => Promise.reject(new CofferError('INTERNAL', 'preparedTransaction is for PostgreSQL only.')),
     async close() {
       reader?.close();
+      await auditWal.close();
       await db.destroy();
     },
   };
@@ -182,6 +205,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     description: `PostgreSQL ${redactUrl(url)}`,
     writeTransaction: (fn) => db.transaction().execute(fn),
     withSqliteWriter: () => Promise.reject(new CofferError('INTERNAL', 'withSqliteWriter is for SQLite only.')),
+    syncAuditLog: () => Promise.resolve(),
     preparedQuery: async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[],
     async preparedTransaction(fn) {
       const client = await pool.connect();

@@ -4,7 +4,7 @@
  * SHA-256 of a token is stored; a token is found by its hash, so the time a lookup takes does
  * not depend on how much of a guess matches.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import { sql } from 'kysely';
@@ -57,7 +57,7 @@ export function isWellFormedToken(text: string): boolean {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Who is calling, once a token has been checked. */
