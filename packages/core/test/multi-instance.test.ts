@@ -63,6 +63,36 @@ forEachBackend('two instances over one database', (backend) => {
     expect(old.tenantKeys).toBe(0);
     await b.keys.retire(old.id);
   });
+
+  it('reveals what the other instance wrote, deleted or destroyed a moment ago (no stale read)', async () => {
+    await a.tenants.create('umbrella');
+    await a.secrets.put('umbrella', 'k', 'value-one');
+    // Twice here: the second reveal may be served from this instance's read cache.
+    expect((await a.secrets.reveal('umbrella', 'k')).value).toBe('value-one');
+    expect((await a.secrets.reveal('umbrella', 'k')).value).toBe('value-one');
+
+    await b.secrets.put('umbrella', 'k', 'value-two');
+    expect(await a.secrets.reveal('umbrella', 'k')).toMatchObject({ version: 2, value: 'value-two' });
+    expect((await a.secrets.reveal('umbrella', 'k', { version: 1 })).value).toBe('value-one');
+
+    await b.secrets.delete('umbrella', 'k', { versions: [1] });
+    await expect(a.secrets.reveal('umbrella', 'k', { version: 1 })).rejects.toMatchObject({ code: 'SECRET_VERSION_DELETED' });
+    await b.secrets.destroy('umbrella', 'k', { versions: [2] });
+    await expect(a.secrets.reveal('umbrella', 'k')).rejects.toMatchObject({ code: 'SECRET_VERSION_DESTROYED' });
+
+    await b.secrets.delete('umbrella', 'k');
+    await b.tenants.delete('umbrella');
+    await expect(a.secrets.reveal('umbrella', 'k')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+  });
+
+  it('reveals what this instance wrote, read after read', async () => {
+    await a.tenants.create('hooli');
+    for (let i = 1; i <= 20; i++) {
+      await a.secrets.put('hooli', 'k', `value-${i}`);
+      expect(await a.secrets.reveal('hooli', 'k')).toMatchObject({ version: i, value: `value-${i}` });
+      expect(await b.secrets.reveal('hooli', 'k')).toMatchObject({ version: i, value: `value-${i}` });
+    }
+  });
 });
 
 forEachBackend('API token cache across instances', (backend) => {
