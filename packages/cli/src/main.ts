@@ -9,6 +9,8 @@ import { registerTenant } from './commands/tenant.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { registerAudit } from './commands/audit.js';
+import { registerConnection } from './commands/connection.js';
+import { registerProviders } from './commands/providers.js';
 import { processIo, type Io } from './io.js';
 import { Output, SilentExit, UsageError } from './output.js';
 
@@ -37,6 +39,8 @@ export function buildProgram(io: Io, json = false): Command {
   registerKey(program, io);
   registerToken(program, io);
   registerAudit(program, io);
+  registerProviders(program, io);
+  registerConnection(program, io);
   registerServe(program, io);
   const configure = (cmd: Command) => {
     cmd.exitOverride();

@@ -21,6 +21,8 @@ import { Secrets } from './vault/secrets.js';
 import { Tenants } from './tenants/tenants.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
+import { Connections } from './connections/connections.js';
+import { loadProviderCatalog, type ProviderCatalog } from './providers/catalog.js';
 
 export interface Coffer {
   readonly tenants: Tenants;
@@ -28,6 +30,9 @@ export interface Coffer {
   readonly keys: KeyAdmin;
   readonly tokens: ApiTokens;
   readonly audit: AuditLog;
+  readonly connections: Connections;
+  /** The provider catalog: built-in definitions plus the team's own (COFFER_PROVIDERS_DIR). */
+  readonly providers: ProviderCatalog;
   readonly config: ResolvedConfig;
   /** Where the data lives, without credentials. */
   readonly database: string;
@@ -82,6 +87,8 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
   if (location.dialect === 'sqlite' && !config.createIfMissing && !existsSync(location.target)) {
     throw new CofferError('NOT_INITIALIZED', `No Coffer database at ${location.target}. Run \`coffer init\` first, or point COFFER_DATA_DIR / COFFER_DATABASE_URL at an existing one.`);
   }
+  // A bad provider definition stops start-up before anything else is opened.
+  const providers = loadProviderCatalog(config.providersDir ? { dir: config.providersDir } : {});
   const firstRun = config.createIfMissing && config.rootKey === undefined && !existsSync(config.rootKeyFile);
   // A missing, short or unreadable key stops here, before the database is touched.
   if (!firstRun) provider.load();
@@ -96,12 +103,15 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     const keys = new KeyAdmin(store, keyring, provider, audit);
     if (keyring.needsRootPromotion) await keys.finishRootRotation();
     const tokens = new ApiTokens(store, audit, config.tokenCacheMs);
+    const secrets = new Secrets(store, keyring, audit);
     return Object.freeze({
       tenants: new Tenants(store, keyring, audit, (tenant) => tokens.forgetTenant(tenant)),
-      secrets: new Secrets(store, keyring, audit),
+      secrets,
       keys,
       tokens,
       audit,
+      connections: new Connections(store, secrets, providers, audit),
+      providers,
       config,
       database: store.description,
       ready: () => keyring.check(),

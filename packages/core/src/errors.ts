@@ -46,6 +46,13 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'Too many failed attempts; wait before trying again.',
   TOKEN_NOT_FOUND: 'No such API token.',
   SCOPE_INVALID: 'A scope is not one Coffer knows, or does not fit the token kind.',
+  // providers and connections
+  PROVIDER_INVALID: 'A provider definition is malformed; the message names the file, the field and the reason.',
+  PROVIDER_NOT_FOUND: 'No provider with that id in the catalog.',
+  CONNECTION_NOT_FOUND: 'No such connection in this tenant.',
+  CONNECTION_INVALID: 'Connection credentials or config do not match what the provider declares.',
+  CONNECTION_UNUSABLE: 'The connection cannot give credentials in its state (revoked, refresh failed, expired).',
+  PROVIDER_REQUEST_FAILED: 'A request to the provider failed or answered unexpectedly.',
   // audit
   AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
   // generic

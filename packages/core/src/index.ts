@@ -45,3 +45,7 @@ export {
   type VerifyResult,
 } from './audit/audit-log.js';
 export type { TokenKind } from './store/schema.js';
+export { Connections, ownedSecretName, type ConnectionInfo, type ConnectionPage, type ConnectionStatus, type CreateConnectionInput, type UpdateConnectionInput, type UsableCredentials } from './connections/connections.js';
+export type { TestResult, AppliedCredentials } from './connections/provider-requests.js';
+export { loadProviderCatalog, readProviderFile, ProviderCatalog, BUILTIN_PROVIDERS_DIR, type CatalogEntry, type ProviderSource } from './providers/catalog.js';
+export { ProviderDefinition, AUTH_MODES, type AuthMode } from './providers/provider-schema.js';

@@ -105,6 +105,80 @@ export interface VerifyResult {
 }
 
 /** An error answered by the API, with its stable code (`CAS_MISMATCH`, `FORBIDDEN`, …). */
+export type AuthMode = 'api_key' | 'basic' | 'oauth2' | 'oauth2_client_credentials' | 'custom';
+export type ConnectionStatus = 'active' | 'error' | 'expired' | 'refresh_failed' | 'revoked';
+export interface ProviderField {
+  name: string;
+  label: string;
+  required: boolean;
+  secret?: boolean;
+  pattern?: string;
+  description?: string;
+  default?: string;
+}
+export interface Provider {
+  id: string;
+  name: string;
+  description?: string;
+  docs?: string;
+  source: 'builtin' | 'custom';
+  auth: { mode: AuthMode; fields: ProviderField[]; oauth?: Record<string, unknown> };
+  config: ProviderField[];
+  api: Record<string, unknown>;
+}
+export interface Connection {
+  id: string;
+  tenant: string;
+  provider: string;
+  displayName: string;
+  authMode: AuthMode;
+  status: ConnectionStatus;
+  lastError: string | null;
+  identifier: string | null;
+  config: Record<string, string>;
+  secret: { name: string; owned: boolean };
+  /** Masked: never plaintext. */
+  credentials: MaskedValue;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+  lastRefreshedAt: string | null;
+  expiresAt: string | null;
+}
+export interface CreateConnectionRequest {
+  provider: string;
+  displayName?: string;
+  config?: Record<string, string>;
+  /** The provider's credential fields (api_key, basic, custom). */
+  credentials?: Record<string, string>;
+  /** Or the name of an existing secret of the tenant that holds them. */
+  secret?: string;
+}
+export interface UpdateConnectionRequest {
+  displayName?: string;
+  config?: Record<string, string>;
+  credentials?: Record<string, string>;
+}
+/** Credentials valid now, with the base URL, headers and query parameters that carry them. */
+export interface UsableCredentials {
+  connectionId: string;
+  provider: string;
+  authMode: AuthMode;
+  values: Record<string, string>;
+  baseUrl: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  expiresAt: string | null;
+}
+export interface ConnectionTestResult {
+  ok: boolean;
+  status: number | null;
+  identifier: string | null;
+  error: string | null;
+  durationMs: number;
+  connection: Connection;
+}
+
 export class CofferApiError extends Error {
   override readonly name = 'CofferApiError';
   constructor(
@@ -214,6 +288,25 @@ export class CofferClient {
     list: (tenant: string, q: AuditQuery = {}) => this.request<Page<AuditEvent, number>>('GET', `/v1/tenants/${seg(tenant)}/audit${query({ ...q })}`),
     verify: () => this.request<VerifyResult>('GET', '/v1/audit/verify'),
   };
+
+  readonly providers = {
+    list: async () => (await this.request<{ items: Provider[] }>('GET', '/v1/providers')).items,
+    get: (id: string) => this.request<Provider>('GET', `/v1/providers/${seg(id)}`),
+  };
+
+  readonly connections = {
+    create: (tenant: string, request: CreateConnectionRequest) => this.request<Connection>('POST', `/v1/tenants/${seg(tenant)}/connections`, request),
+    list: (tenant: string, options: { limit?: number; cursor?: string } = {}) => this.request<Page<Connection>>('GET', `/v1/tenants/${seg(tenant)}/connections${query(options)}`),
+    get: (tenant: string, id: string) => this.request<Connection>('GET', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
+    update: (tenant: string, id: string, change: UpdateConnectionRequest) => this.request<Connection>('PATCH', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`, change),
+    delete: (tenant: string, id: string) => this.request<Connection>('DELETE', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
+    test: (tenant: string, id: string) => this.request<ConnectionTestResult>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/test`),
+    /** Credentials valid now (needs `secrets:reveal`; audited). */
+    getCredentials: (tenant: string, id: string) => this.request<UsableCredentials>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/credentials`, {}),
+  };
+
+  /** Shorthand for `connections.getCredentials`: what an integration calls before each job. */
+  getCredentials = (tenant: string, connectionId: string) => this.connections.getCredentials(tenant, connectionId);
 
   health = () => this.request<{ status: string }>('GET', '/healthz');
   ready = () => this.request<{ status: string }>('GET', '/readyz');

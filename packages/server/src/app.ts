@@ -12,6 +12,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { buildOpenApi, renderDocs } from './openapi.js';
 import { registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
+import { connectionRoutes } from './routes/connections.js';
+import { providerRoutes } from './routes/providers.js';
 import { keyRoutes } from './routes/keys.js';
 import { secretRoutes } from './routes/secrets.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -19,7 +21,7 @@ import { tokenRoutes } from './routes/tokens.js';
 
 export const API_VERSION = '0.1.0';
 
-export const ROUTES: RouteDefinition<any, any, any, any>[] = [...tenantRoutes, ...tokenRoutes, ...secretRoutes, ...keyRoutes, ...auditRoutes];
+export const ROUTES: RouteDefinition<any, any, any, any>[] = [...tenantRoutes, ...tokenRoutes, ...secretRoutes, ...keyRoutes, ...auditRoutes, ...providerRoutes, ...connectionRoutes];
 
 export interface AppDeps {
   coffer: Coffer;

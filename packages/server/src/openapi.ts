@@ -20,7 +20,13 @@ export function buildOpenApi(routes: RouteDefinition<any, any, any, any>[], vers
     const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
     const security = r.access.kind === 'public' ? [] : [{ bearer: [] }];
     const access =
-      r.access.kind === 'public' ? 'No token needed.' : r.access.kind === 'admin' ? 'Admin token.' : `Token of this tenant with \`${r.access.scope}\`, or an admin token.`;
+      r.access.kind === 'public'
+        ? 'No token needed.'
+        : r.access.kind === 'authenticated'
+          ? 'Any valid token.'
+          : r.access.kind === 'admin'
+            ? 'Admin token.'
+            : `Token of this tenant with \`${r.access.scope}\`, or an admin token.`;
     const errorCodes = ['VALIDATION_FAILED', ...(r.access.kind === 'public' ? [] : ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED']), ...(r.errors ?? [])];
     const responses: Record<string, Json> = {
       [String(r.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: schemaOf(r.response) } } },

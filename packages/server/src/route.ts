@@ -13,6 +13,8 @@ import type { AuditContext } from './audit-context.js';
 
 export type Access =
   | { kind: 'public' }
+  /** Any valid token, admin or tenant (for data that belongs to no tenant, like the provider catalog). */
+  | { kind: 'authenticated' }
   /** Admin tokens only. */
   | { kind: 'admin' }
   /** A token of the `:tenant` in the path holding `scope`, or an admin token. */
@@ -63,9 +65,36 @@ function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: strin
   // Name the field and the rule, never the received value: it may be a secret. Unknown keys
   // are caller-chosen text too, so they are not repeated either.
   const issue = result.error.issues[0]!;
-  const path = issue.path.length > 0 ? `${where}.${issue.path.map(String).join('.')}` : where;
+  const segments = declaredPath(schema, issue.path);
+  const path = segments.length > 0 ? `${where}.${segments.join('.')}` : where;
   const message = issue.code === 'unrecognized_keys' ? 'has a field this route does not take' : issue.message;
   throw new HttpError('VALIDATION_FAILED', `${path}: ${message}`);
+}
+
+/**
+ * The part of an issue path that the schema itself names: object fields and array indexes. A
+ * key of a record (credential or config field names, say) is the caller's text and is shown as
+ * `*`; where the schema cannot be followed (a union), the path stops.
+ */
+function declaredPath(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const out: string[] = [];
+  let current: z.ZodType | undefined = schema;
+  for (const segment of path) {
+    while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodObject && typeof segment === 'string' && Object.hasOwn(current.shape, segment)) {
+      out.push(segment);
+      current = current.shape[segment] as z.ZodType;
+    } else if (current instanceof z.ZodArray && typeof segment === 'number') {
+      out.push(String(segment));
+      current = current.element as z.ZodType;
+    } else if (current instanceof z.ZodRecord) {
+      out.push('*');
+      current = current.valueType as z.ZodType;
+    } else {
+      break;
+    }
+  }
+  return out;
 }
 
 export interface RouteDeps {

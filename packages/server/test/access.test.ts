@@ -22,6 +22,9 @@ const SAMPLE_BODIES: Record<string, (ctx: { tenant: string }) => unknown> = {
   'POST /v1/tenants/:tenant/secrets/:name/reveal': () => ({}),
   'POST /v1/tenants/:tenant/secrets/:name/undelete': () => ({ versions: [1] }),
   'POST /v1/tenants/:tenant/secrets/:name/destroy': () => ({ versions: [1] }),
+  'POST /v1/tenants/:tenant/connections': () => ({ provider: 'generic-api-key', config: { api_host: 'api.example.com' }, credentials: { api_key: `zq-new-${hex(8)}` } }),
+  'PATCH /v1/tenants/:tenant/connections/:id': () => ({ displayName: `renamed ${hex(4)}` }),
+  'POST /v1/tenants/:tenant/connections/:id/credentials': () => ({}),
 };
 
 function bodyFor(route: Route, tenant: string): unknown {
@@ -41,7 +44,10 @@ forEachBackend('access matrix', (backend) => {
   const A_SECRET = Object.keys(A_SECRETS)[0]!;
   const SCRATCH = `zqscratch${hex(3)}`;
   const B_SECRET = `zqsbee${hex(4)}`;
-  const aLeaks = () => [A_DISPLAY, ...Object.keys(A_SECRETS), ...Object.values(A_SECRETS), SCRATCH];
+  /** A connection of A (its credential is a canary too; no provider request is ever made). */
+  const A_CONNECTION_KEY = `zq-conn-${hex(8)}`;
+  let connA = '';
+  const aLeaks = () => [A_DISPLAY, ...Object.keys(A_SECRETS), ...Object.values(A_SECRETS), SCRATCH, A_CONNECTION_KEY, connA].filter(Boolean);
 
   let tokA: string;
   let tokAId: string;
@@ -57,6 +63,7 @@ forEachBackend('access matrix', (backend) => {
     for (const [n, v] of Object.entries(A_SECRETS)) await s.admin.secrets.put(A, n, v);
     await s.admin.secrets.put(A, SCRATCH, `scratch-${hex(8)}`);
     await s.admin.secrets.put(B, B_SECRET, `bee-${hex(8)}`);
+    connA = (await s.admin.connections.create(A, { provider: 'generic-api-key', config: { api_host: 'api.example.com' }, credentials: { api_key: A_CONNECTION_KEY } })).id;
     const a = await s.admin.tokens.create({ kind: 'tenant', tenant: A, scopes: ALL_SCOPES });
     tokA = a.token;
     tokAId = a.id;
@@ -75,7 +82,7 @@ forEachBackend('access matrix', (backend) => {
     route.url
       .replace(':tenant', tenant)
       .replace(':name', secret)
-      .replace(':id', tokAId)
+      .replace(':id', route.url.includes('/connections/') ? connA : tokAId)
       .replace(/:[A-Za-z]+/g, 'x');
   const call = (route: Route, token: string | undefined, tenant: string, secret?: string, headers?: Record<string, string>): Promise<RawResponse> => {
     const body = bodyFor(route, tenant);
@@ -94,9 +101,8 @@ forEachBackend('access matrix', (backend) => {
   };
 
   it('covers a sensible number of routes, of every access kind', () => {
-    expect(ROUTES.length).toBeGreaterThanOrEqual(18);
-    expect(ROUTES.some((r) => r.access.kind === 'admin')).toBe(true);
-    expect(ROUTES.some((r) => r.access.kind === 'tenant')).toBe(true);
+    expect(ROUTES.length).toBeGreaterThanOrEqual(27);
+    for (const kind of ['admin', 'tenant', 'authenticated'] as const) expect(ROUTES.some((r) => r.access.kind === kind), kind).toBe(true);
   });
 
   for (const route of ROUTES) {
@@ -116,6 +122,17 @@ forEachBackend('access matrix', (backend) => {
       }
       const basic = await call(route, undefined, A, undefined, { authorization: `Basic ${Buffer.from(`x:${tokA}`).toString('base64')}` });
       expectErrorBody(basic, 401, 'UNAUTHENTICATED');
+
+      // Data of no tenant (the provider catalog): any valid token, admin or tenant, may read it.
+      if (route.access.kind === 'authenticated') {
+        for (const token of [tokA, tokB, s.adminToken]) {
+          const res = await call(route, token, A);
+          expect([401, 403], `${label(route)}: ${res.text.slice(0, 200)}`).not.toContain(res.status);
+          expect(res.status).toBeLessThan(500);
+          expectNoneIn(res.text, aLeaks(), `${label(route)} with a valid token`);
+        }
+        return;
+      }
 
       // 2. Tenant B's token on A's path answers exactly like a tenant that does not exist.
       const bOnA = await call(route, tokB, A);
@@ -190,7 +207,9 @@ forEachBackend('access matrix', (backend) => {
     }
     const list = await s.request('GET', `/v1/tenants/${A}/secrets`, { token: reader });
     expect(list.status).toBe(200);
-    expect(list.json.items.map((i: { name: string }) => i.name).sort()).toEqual([...Object.keys(A_SECRETS), SCRATCH].sort());
+    // Connections' credentials are ordinary secrets of the tenant (made by the connection routes above).
+    const names = list.json.items.map((i: { name: string }) => i.name).filter((n: string) => !/^con_[0-9a-f]{20}\.credentials$/.test(n));
+    expect(names.sort()).toEqual([...Object.keys(A_SECRETS), SCRATCH].sort());
     expectNoneIn(list.text, values, 'the secret list');
     // Writes need secrets:write.
     await expectApiError(rc.secrets.put(A, A_SECRET, 'x'), 403, 'FORBIDDEN');

@@ -38,6 +38,8 @@ export interface TestServerOptions {
   trustProxy?: boolean;
   /** Reuse an open vault instead of opening one (it is then not closed by `close`). */
   coffer?: Coffer;
+  /** A directory of extra provider definitions (COFFER_PROVIDERS_DIR), e.g. loopback stand-ins. */
+  providersDir?: string;
 }
 
 export interface TestServer {
@@ -63,7 +65,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const ownCoffer = options.coffer === undefined;
   // These suites change tokens behind the server's back with direct SQL; with the token cache
   // off such a change shows at once (the cache is covered by the core's multi-instance suite).
-  const coffer = options.coffer ?? (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0 }));
+  const coffer = options.coffer ?? (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0, ...(options.providersDir ? { providersDir: options.providersDir } : {}) }));
   const logs: string[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
   let app: FastifyInstance | undefined;

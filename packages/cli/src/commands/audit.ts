@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
-import { SilentExit } from '../output.js';
+import { SilentExit, table, UsageError, when } from '../output.js';
 import { progressBar } from '../progress.js';
 
 export function registerAudit(program: Command, io: Io): void {
@@ -17,5 +17,29 @@ export function registerAudit(program: Command, io: Io): void {
         result.ok ? `Audit chain intact: ${result.checked} event(s) verified.` : `AUDIT CHAIN BROKEN at event ${result.firstBroken!.seq}: ${result.firstBroken!.reason}. ${result.checked} event(s) before it verified.`,
       );
       if (!result.ok) throw new SilentExit(1);
+    });
+
+  audit
+    .command('list')
+    .description('events, newest first (never a value)')
+    .option('--tenant <tenant>', "only this tenant's events")
+    .option('--action <action>', 'only this action, e.g. secret.reveal')
+    .option('--limit <n>', 'how many (default 100, at most 1000)', (t: string) => {
+      if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 1000) throw new UsageError(`--limit must be an integer from 1 to 1000, not "${t.slice(0, 20)}".`);
+      return Number(t);
+    })
+    .action(async (flags: { tenant?: string; action?: string; limit?: number }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const page = await withCoffer(ctx, (c) =>
+        c.audit.list({ ...(flags.tenant ? { tenant: flags.tenant } : {}), ...(flags.action ? { action: flags.action } : {}), ...(flags.limit ? { limit: flags.limit } : {}) }),
+      );
+      ctx.out.result(page, () =>
+        page.items.length === 0
+          ? 'No audit events.'
+          : table(
+              ['SEQ', 'AT', 'ACTOR', 'ACTION', 'TENANT', 'TARGET', 'OUTCOME'],
+              page.items.map((e) => [String(e.seq), when(e.at), e.actor, e.action, e.tenant ?? '-', e.target ?? '-', e.code ? `${e.outcome} (${e.code})` : e.outcome]),
+            ),
+      );
     });
 }

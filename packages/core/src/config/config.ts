@@ -26,6 +26,8 @@ export interface CofferConfig {
    * every time). A revocation by another process takes effect within this time.
    */
   tokenCacheMs?: number;
+  /** A directory of the team's own provider definitions (JSON or YAML), added to the built-ins. */
+  providersDir?: string;
 }
 
 export interface ResolvedConfig {
@@ -37,6 +39,7 @@ export interface ResolvedConfig {
   readonly createIfMissing: boolean;
   readonly poolSize: number;
   readonly tokenCacheMs: number;
+  readonly providersDir: string | undefined;
 }
 
 const nonEmpty = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} must not be empty`);
@@ -51,6 +54,7 @@ const EnvSchema = z.object({
   COFFER_ROOT_KEY_FILE: nonEmpty('COFFER_ROOT_KEY_FILE').optional(),
   COFFER_PG_POOL_SIZE: z.coerce.number({ error: 'COFFER_PG_POOL_SIZE must be a number' }).int().min(1).max(1000).optional(),
   COFFER_TOKEN_CACHE_MS: z.coerce.number({ error: 'COFFER_TOKEN_CACHE_MS must be a number' }).int().min(0).max(300_000).optional(),
+  COFFER_PROVIDERS_DIR: nonEmpty('COFFER_PROVIDERS_DIR').optional(),
 });
 
 /** Fills in defaults and validates. The result is frozen. */
@@ -70,6 +74,7 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
     createIfMissing: config.createIfMissing ?? true,
     poolSize,
     tokenCacheMs: config.tokenCacheMs ?? 2000,
+    providersDir: config.providersDir === undefined ? undefined : resolve(config.providersDir),
   });
 }
 
@@ -93,5 +98,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: CofferConfig = 
   if (e.COFFER_ROOT_KEY_FILE) fromEnv.rootKeyFile = e.COFFER_ROOT_KEY_FILE;
   if (e.COFFER_PG_POOL_SIZE) fromEnv.poolSize = e.COFFER_PG_POOL_SIZE;
   if (e.COFFER_TOKEN_CACHE_MS !== undefined) fromEnv.tokenCacheMs = e.COFFER_TOKEN_CACHE_MS;
+  if (e.COFFER_PROVIDERS_DIR) fromEnv.providersDir = e.COFFER_PROVIDERS_DIR;
   return resolveConfig({ ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
 }

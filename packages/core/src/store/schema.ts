@@ -98,6 +98,32 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+export type ConnectionStatus = 'active' | 'error' | 'expired' | 'refresh_failed' | 'revoked';
+
+export interface ConnectionsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  display_name: string;
+  auth_mode: string;
+  /** JSON object of non-secret config fields. */
+  config: string;
+  secret_name: string;
+  owns_secret: number;
+  status: ConnectionStatus;
+  last_error: string | null;
+  identifier: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  last_refreshed_at: number | null;
+  expires_at: number | null;
+  refresh_lease_until: number | null;
+  refresh_lease_owner: string | null;
+  next_refresh_attempt_at: number | null;
+  refresh_failures: number;
+}
+
 export interface Database {
   root_keys: RootKeysTable;
   tenants: TenantsTable;
@@ -107,5 +133,6 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  connections: ConnectionsTable;
 }
 

@@ -108,6 +108,32 @@ const ctx = (purpose: CipherContext['purpose'], tenant: string, secret: string, 
   version,
 });
 
+interface PreparedWrite {
+  tenant: string;
+  name: string;
+  value: SecretValue;
+  type: SecretType | undefined;
+  metadata: string | undefined;
+  cas: number | undefined;
+  maxVersions: number | undefined;
+  payload: Buffer;
+  maskJson: Buffer;
+}
+
+/** Everything about a write that can be checked and encoded before a transaction is opened. */
+function prepareWrite(tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'audit'>): PreparedWrite {
+  checkTenantId(tenant);
+  checkSecretName(name);
+  const type = options.type === undefined ? undefined : checkSecretType(options.type);
+  const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
+  const cas = options.cas === undefined ? undefined : checkCas(options.cas);
+  const maxVersions = options.maxVersions === undefined ? undefined : checkMaxVersions(options.maxVersions);
+  const payload = encodeValue(value);
+  const maskJson = Buffer.from(JSON.stringify(maskValue(value)));
+  if (type !== undefined) checkValueShape(value, type);
+  return { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson };
+}
+
 export class Secrets {
   constructor(
     private readonly store: Store,
@@ -117,86 +143,93 @@ export class Secrets {
 
   /** Writes a new version. */
   async put(tenant: string, name: string, value: SecretValue, options: PutOptions = {}): Promise<PutResult> {
-    checkTenantId(tenant);
-    checkSecretName(name);
-    const type = options.type === undefined ? undefined : checkSecretType(options.type);
-    const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
-    const cas = options.cas === undefined ? undefined : checkCas(options.cas);
-    const maxVersions = options.maxVersions === undefined ? undefined : checkMaxVersions(options.maxVersions);
     // Validate and encode before the transaction: a bad value must not take the write lock.
-    const payload = encodeValue(value);
-    const maskJson = Buffer.from(JSON.stringify(maskValue(value)));
-    if (type !== undefined) checkValueShape(value, type);
-
+    const write = prepareWrite(tenant, name, value, options);
     try {
-      return await this.store.writeTransaction(async (trx) => {
-        const tenantKey = await this.keyring.newestTenantKey(trx, tenant);
-        let secret = await this.lockSecret(trx, tenant, name);
-        if (secret && type === undefined) checkValueShape(value, secret.type as SecretType);
-        const now = Date.now();
-        if (!secret) {
-          if (cas !== undefined && cas !== 0) {
-            throw new CofferError('CAS_MISMATCH', `Secret "${name}" does not exist, so cas=${cas} cannot match; use cas=0 to create it.`, { expected: cas, current: 0 });
-          }
-          await trx
-            .insertInto('secrets')
-            .values({
-              id: randomUUID(),
-              tenant_id: tenant,
-              name,
-              type: type ?? 'generic',
-              metadata: metadata ?? '{}',
-              max_versions: maxVersions ?? DEFAULT_MAX_VERSIONS,
-              latest_version: 0,
-              created_at: now,
-              updated_at: now,
-            })
-            .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
-            .execute();
-          secret = await this.lockSecret(trx, tenant, name);
-          if (!secret) throw new CofferError('INTERNAL', 'The secret row vanished inside its own transaction.');
-          if (secret.latest_version !== 0 && cas === 0) throw this.casMismatch(name, 0, secret.latest_version);
-        } else if (cas !== undefined && cas !== secret.latest_version) {
-          throw this.casMismatch(name, cas, secret.latest_version);
-        }
-
-        const version = secret.latest_version + 1;
-        const dek = generateKey();
-        const row = {
-          secret_id: secret.id,
-          tenant_id: tenant,
-          version,
-          key_version: tenantKey.version,
-          wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', tenant, secret.id, version)),
-          ciphertext: seal(dek, 0, payload, ctx('value', tenant, secret.id, version)),
-          masked: seal(dek, 0, maskJson, ctx('mask', tenant, secret.id, version)),
-          state: 'active' as const,
-          created_at: now,
-          deleted_at: null,
-          destroyed_at: null,
-        };
-        dek.fill(0);
-        await trx.insertInto('secret_versions').values(row).execute();
-        const keep = maxVersions ?? secret.max_versions;
-        await trx
-          .updateTable('secrets')
-          .set({
-            latest_version: version,
-            updated_at: now,
-            max_versions: keep,
-            ...(type !== undefined ? { type } : {}),
-            ...(metadata !== undefined ? { metadata } : {}),
-          })
-          .where('id', '=', secret.id)
-          .execute();
-        await this.prune(trx, secret.id, keep);
-        const result = { name, version, createdAt: new Date(now) };
-        if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
-        return result;
-      });
+      return await this.store.writeTransaction((trx) => this.writePrepared(trx, write, options.audit));
     } finally {
-      payload.fill(0);
+      write.payload.fill(0);
     }
+  }
+
+  /**
+   * Writes a new version inside the caller's write transaction, so the secret commits or rolls
+   * back with the caller's other changes (a connection and its credentials, for one).
+   */
+  async putWithin(trx: Kysely<Database>, tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'audit'> = {}): Promise<PutResult> {
+    const write = prepareWrite(tenant, name, value, options);
+    try {
+      return await this.writePrepared(trx, write);
+    } finally {
+      write.payload.fill(0);
+    }
+  }
+
+  private async writePrepared(trx: Kysely<Database>, write: PreparedWrite, audit?: AuditWith<PutResult>): Promise<PutResult> {
+    const { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson } = write;
+    const tenantKey = await this.keyring.newestTenantKey(trx, tenant);
+    let secret = await this.lockSecret(trx, tenant, name);
+    if (secret && type === undefined) checkValueShape(value, secret.type as SecretType);
+    const now = Date.now();
+    if (!secret) {
+      if (cas !== undefined && cas !== 0) {
+        throw new CofferError('CAS_MISMATCH', `Secret "${name}" does not exist, so cas=${cas} cannot match; use cas=0 to create it.`, { expected: cas, current: 0 });
+      }
+      await trx
+        .insertInto('secrets')
+        .values({
+          id: randomUUID(),
+          tenant_id: tenant,
+          name,
+          type: type ?? 'generic',
+          metadata: metadata ?? '{}',
+          max_versions: maxVersions ?? DEFAULT_MAX_VERSIONS,
+          latest_version: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
+        .execute();
+      secret = await this.lockSecret(trx, tenant, name);
+      if (!secret) throw new CofferError('INTERNAL', 'The secret row vanished inside its own transaction.');
+      if (secret.latest_version !== 0 && cas === 0) throw this.casMismatch(name, 0, secret.latest_version);
+    } else if (cas !== undefined && cas !== secret.latest_version) {
+      throw this.casMismatch(name, cas, secret.latest_version);
+    }
+
+    const version = secret.latest_version + 1;
+    const dek = generateKey();
+    const row = {
+      secret_id: secret.id,
+      tenant_id: tenant,
+      version,
+      key_version: tenantKey.version,
+      wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', tenant, secret.id, version)),
+      ciphertext: seal(dek, 0, payload, ctx('value', tenant, secret.id, version)),
+      masked: seal(dek, 0, maskJson, ctx('mask', tenant, secret.id, version)),
+      state: 'active' as const,
+      created_at: now,
+      deleted_at: null,
+      destroyed_at: null,
+    };
+    dek.fill(0);
+    await trx.insertInto('secret_versions').values(row).execute();
+    const keep = maxVersions ?? secret.max_versions;
+    await trx
+      .updateTable('secrets')
+      .set({
+        latest_version: version,
+        updated_at: now,
+        max_versions: keep,
+        ...(type !== undefined ? { type } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      })
+      .where('id', '=', secret.id)
+      .execute();
+    await this.prune(trx, secret.id, keep);
+    const result = { name, version, createdAt: new Date(now) };
+    if (audit) await this.auditLog.appendWithin(trx, audit(result));
+    return result;
   }
 
   private casMismatch(name: string, expected: number, current: number): CofferError {
@@ -210,6 +243,23 @@ export class Secrets {
   }
 
   /** The secret row, locked for the rest of the transaction on PostgreSQL (SQLite holds the whole write lock). */
+  /**
+   * Removes a secret and every version inside the caller's transaction: ciphertext and wrapped
+   * keys are overwritten, then the rows deleted. For secrets a connection owns. False if absent.
+   */
+  async eraseWithin(trx: Kysely<Database>, tenant: string, name: string): Promise<boolean> {
+    const secret = await this.lockSecret(trx, tenant, name);
+    if (!secret) return false;
+    await trx
+      .updateTable('secret_versions')
+      .set({ state: 'destroyed', destroyed_at: Date.now(), ciphertext: null, wrapped_dek: null, masked: null, key_version: null })
+      .where('secret_id', '=', secret.id)
+      .execute();
+    await trx.deleteFrom('secret_versions').where('secret_id', '=', secret.id).execute();
+    await trx.deleteFrom('secrets').where('id', '=', secret.id).execute();
+    return true;
+  }
+
   private async lockSecret(trx: Kysely<Database>, tenant: string, name: string): Promise<SecretsTable | undefined> {
     let q = trx.selectFrom('secrets').selectAll().where('tenant_id', '=', tenant).where('name', '=', name);
     if (this.store.dialect === 'postgres') q = q.forUpdate();
@@ -305,15 +355,15 @@ export class Secrets {
   }
 
   /** Unwraps a version's data key, loading the tenant key from the database (again, when `reload`). */
-  private async unwrapDataKey(tenant: string, secretId: string, v: WrappedVersion, reload: boolean): Promise<Buffer> {
-    const tenantKey = await this.keyring.tenantKey(tenant, v.key_version!, { reload });
+  private async unwrapDataKey(tenant: string, secretId: string, v: WrappedVersion, reload: boolean, db?: Kysely<Database>): Promise<Buffer> {
+    const tenantKey = await this.keyring.tenantKey(tenant, v.key_version!, { reload, ...(db ? { db } : {}) });
     return open(tenantKey, v.wrapped_dek!, ctx('data-key', tenant, secretId, v.version));
   }
 
-  private async unmask(tenant: string, secretId: string, v: Pick<SecretVersionsTable, 'version' | 'key_version' | 'wrapped_dek' | 'masked'>): Promise<MaskedValue | null> {
+  private async unmask(tenant: string, secretId: string, v: Pick<SecretVersionsTable, 'version' | 'key_version' | 'wrapped_dek' | 'masked'>, db?: Kysely<Database>): Promise<MaskedValue | null> {
     if (v.key_version === null || !v.wrapped_dek || !v.masked) return null;
     const cached = this.keyring.cachedTenantKey(tenant, v.key_version);
-    const dek = (cached && this.unwrapDataKeyWith(cached, tenant, secretId, v)) ?? (await this.unwrapDataKey(tenant, secretId, v, cached !== undefined));
+    const dek = (cached && this.unwrapDataKeyWith(cached, tenant, secretId, v)) ?? (await this.unwrapDataKey(tenant, secretId, v, cached !== undefined, db));
     try {
       return JSON.parse(open(dek, v.masked, ctx('mask', tenant, secretId, v.version)).toString('utf8')) as MaskedValue;
     } finally {
@@ -333,6 +383,22 @@ export class Secrets {
       updatedAt: new Date(s.updated_at),
       masked: current && current.state !== 'destroyed' ? await this.unmask(tenant, s.id, current) : null,
     };
+  }
+
+  /**
+   * The masked current value of a secret, or null when it is gone or destroyed; on `db`, which
+   * may be the caller's transaction (on SQLite it holds the only write connection).
+   */
+  async maskedWithin(db: Kysely<Database>, tenant: string, name: string): Promise<MaskedValue | null> {
+    const s = await db.selectFrom('secrets').select(['id', 'latest_version']).where('tenant_id', '=', tenant).where('name', '=', name).executeTakeFirst();
+    if (!s || s.latest_version === 0) return null;
+    const current = await db
+      .selectFrom('secret_versions')
+      .select(['version', 'state', 'key_version', 'wrapped_dek', 'masked'])
+      .where('secret_id', '=', s.id)
+      .where('version', '=', s.latest_version)
+      .executeTakeFirst();
+    return current && current.state === 'active' ? this.unmask(tenant, s.id, current, db) : null;
   }
 
   /** Metadata and the masked current value. */

@@ -1,5 +1,5 @@
 /** Request and response shapes shared by the routes, as zod schemas (also the OpenAPI source). */
-import { SECRET_TYPES, TENANT_SCOPES } from '@coffer/core';
+import { AUTH_MODES, SECRET_TYPES, TENANT_SCOPES, type CatalogEntry } from '@coffer/core';
 import { z } from 'zod';
 
 export const TenantId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"');
@@ -16,6 +16,11 @@ export const VersionState = z.enum(['active', 'deleted', 'destroyed']);
 
 export const TenantParams = z.object({ tenant: TenantId });
 export const SecretParams = z.object({ tenant: TenantId, name: SecretName });
+
+/** Provider ids have a fixed form, so a credential pasted into the field is refused, not echoed. */
+export const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a provider id: lowercase letters, digits and "-" (see GET /v1/providers)');
+
+export const ConnectionParams = z.object({ tenant: TenantId, id: z.string().min(1).max(64) });
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -66,6 +71,46 @@ export const AuditEvent = z.object({
   details: z.record(z.string(), FieldValue),
   hash: z.string(),
 });
+
+export const Connection = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  provider: z.string(),
+  displayName: z.string(),
+  authMode: z.enum(AUTH_MODES),
+  status: z.enum(['active', 'error', 'expired', 'refresh_failed', 'revoked']),
+  lastError: z.string().nullable(),
+  identifier: z.string().nullable(),
+  config: z.record(z.string(), z.string()),
+  secret: z.object({ name: z.string(), owned: z.boolean() }),
+  credentials: MaskedValue,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+  lastRefreshedAt: Timestamp.nullable(),
+  expiresAt: Timestamp.nullable(),
+});
+
+const ProviderField = z.object({ name: z.string(), label: z.string(), required: z.boolean(), pattern: z.string().optional(), description: z.string().optional() });
+export const ProviderInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  docs: z.string().optional(),
+  source: z.enum(['builtin', 'custom']),
+  auth: z.object({
+    mode: z.enum(AUTH_MODES),
+    fields: z.array(ProviderField.extend({ secret: z.boolean() })),
+    oauth: z.record(z.string(), z.unknown()).optional(),
+  }),
+  config: z.array(ProviderField.extend({ default: z.string().optional() })),
+  api: z.record(z.string(), z.unknown()),
+});
+
+/** A catalog entry as the API shows it: the definition and where it came from (not the file path). */
+export function providerJson(entry: CatalogEntry): z.infer<typeof ProviderInfo> {
+  return { ...entry.definition, source: entry.source };
+}
 
 /** Dates to ISO strings, recursively, for JSON responses. */
 export function toJson<T>(value: T): unknown {

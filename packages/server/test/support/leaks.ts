@@ -9,9 +9,10 @@
  * CofferError class and every refusal would come back as 500 INTERNAL.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { parseDatabaseUrl } from '@coffer/core';
+import { auditFileFor, parseDatabaseUrl } from '@coffer/core';
 import { pino, type Logger } from 'pino';
 import { rawDb } from '../../../core/test/helpers.js';
 import type { Backend } from '../../../core/test/support/backends.js';
@@ -51,9 +52,12 @@ export async function storageDump(backend: Backend): Promise<Array<{ where: stri
   if (backend.name === 'sqlite') {
     const file = parseDatabaseUrl(backend.databaseUrl).target;
     const out: Array<{ where: string; bytes: Buffer }> = [];
-    for (const suffix of ['', '-wal', '-shm', '-journal']) {
-      const path = `${file}${suffix}`;
-      if (existsSync(path)) out.push({ where: `coffer.db${suffix}`, bytes: readFileSync(path) });
+    // The secrets file and the audit log's own file, each with its WAL, shared memory and journal.
+    for (const base of [file, auditFileFor(file)]) {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) {
+        const path = `${base}${suffix}`;
+        if (existsSync(path)) out.push({ where: `${basename(base)}${suffix}`, bytes: readFileSync(path) });
+      }
     }
     return out;
   }

@@ -7,6 +7,7 @@ import { CofferError } from '../../errors.js';
 import type { Dialect } from '../database.js';
 import * as vault from './0001-vault.js';
 import * as service from './0002-service.js';
+import * as connections from './0003-connections.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -20,6 +21,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-vault': vault,
   '0002-service': service,
+  '0003-connections': connections,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,341 @@
+/**
+ * Connections to third-party accounts, secrets first: a connection row holds the provider,
+ * a display name, non-secret config, status and timestamps, and the name of the vault secret
+ * that holds its credentials. Creating one writes its secret in the same transaction, so a
+ * failure at any step leaves nothing behind; deleting one erases the secret it owns.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import { CofferError } from '../errors.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import type { AuthMode, ProviderDefinition } from '../providers/provider-schema.js';
+import type { Store } from '../store/database.js';
+import type { ConnectionStatus, ConnectionsTable, Database } from '../store/schema.js';
+import type { MaskedValue } from '../vault/masking.js';
+import type { Secrets } from '../vault/secrets.js';
+import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
+import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
+import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
+
+export type { ConnectionStatus } from '../store/schema.js';
+
+export interface ConnectionInfo {
+  id: string;
+  tenant: string;
+  provider: string;
+  displayName: string;
+  authMode: AuthMode;
+  status: ConnectionStatus;
+  /** Why the last test or refresh failed, in words safe to show; never a token or a response body. */
+  lastError: string | null;
+  /** The remote account id, once a test request has found it. */
+  identifier: string | null;
+  config: Record<string, string>;
+  /** The vault secret with the credentials; `owned` when it was created for this connection. */
+  secret: { name: string; owned: boolean };
+  /** The credentials, masked; null when the secret is gone. */
+  credentials: MaskedValue | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+  lastRefreshedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface CreateConnectionInput {
+  provider: string;
+  displayName?: string;
+  config?: Record<string, string>;
+  /** api_key, basic and custom providers: the credential fields. */
+  credentials?: Record<string, string>;
+  /** Or the name of an existing vault secret of this tenant that holds them. */
+  secret?: string;
+}
+
+export interface UpdateConnectionInput {
+  displayName?: string;
+  /** Fields to change; the others keep their values. */
+  config?: Record<string, string>;
+  /** New credentials: a new version of the connection's secret. */
+  credentials?: Record<string, string>;
+}
+
+/** Credentials valid now, and how to use them. */
+export interface UsableCredentials extends AppliedCredentials {
+  connectionId: string;
+  provider: string;
+  authMode: AuthMode;
+  /** The credential fields (for OAuth: access_token and token_type). */
+  values: Record<string, string>;
+  expiresAt: Date | null;
+}
+
+export interface ConnectionPage {
+  items: ConnectionInfo[];
+  nextCursor: string | null;
+}
+
+const CONNECTION_ID = /^con_[0-9a-f]{20}$/;
+
+function newConnectionId(): string {
+  return `con_${randomBytes(10).toString('hex')}`;
+}
+
+function checkConnectionId(id: unknown): string {
+  if (typeof id !== 'string' || !CONNECTION_ID.test(id)) throw new CofferError('CONNECTION_NOT_FOUND', 'No such connection.');
+  return id;
+}
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The vault secret a connection creates for its credentials. */
+export const ownedSecretName = (connectionId: string) => `${connectionId}.credentials`;
+
+const SECRET_TYPE: Record<AuthMode, 'api_key' | 'basic' | 'generic' | 'oauth2'> = {
+  api_key: 'api_key',
+  basic: 'basic',
+  custom: 'generic',
+  oauth2: 'oauth2',
+  oauth2_client_credentials: 'oauth2',
+};
+
+export class Connections {
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: Secrets,
+    private readonly catalog: ProviderCatalog,
+    private readonly auditLog: AuditLog,
+  ) {}
+
+  /** Creates a connection and its credentials secret in one transaction. */
+  async create(tenant: string, input: CreateConnectionInput, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+    checkTenantId(tenant);
+    if (typeof input !== 'object' || input === null) throw new CofferError('INVALID_ARGUMENT', 'A connection needs at least a provider.');
+    const provider = this.catalog.get(input.provider);
+    const displayName = checkText(input.displayName ?? provider.name, 'A connection name', 200);
+    const config = checkConfig(provider, input.config);
+    if (input.credentials !== undefined && input.secret !== undefined) {
+      throw new CofferError('CONNECTION_INVALID', 'Give either credentials or the name of a secret that holds them, not both.');
+    }
+    let credentials: Record<string, string> | undefined;
+    let secretName: string;
+    if (input.secret !== undefined) {
+      secretName = checkSecretName(input.secret);
+      // Decrypted here only to check that it fits the provider; nothing of it leaves.
+      const { value } = await this.secrets.reveal(tenant, secretName);
+      credentialsFromSecret(provider, value, secretName);
+    } else {
+      credentials = checkCredentials(provider, input.credentials);
+      secretName = '';
+    }
+
+    const id = newConnectionId();
+    const owned = credentials !== undefined;
+    if (owned) secretName = ownedSecretName(id);
+    const now = Date.now();
+    const row: ConnectionsTable = {
+      id,
+      tenant_id: tenant,
+      provider: provider.id,
+      display_name: displayName,
+      auth_mode: provider.auth.mode,
+      config: JSON.stringify(config),
+      secret_name: secretName,
+      owns_secret: owned ? 1 : 0,
+      status: 'active',
+      last_error: null,
+      identifier: null,
+      created_at: now,
+      updated_at: now,
+      last_used_at: null,
+      last_refreshed_at: null,
+      expires_at: null,
+      refresh_lease_until: null,
+      refresh_lease_owner: null,
+      next_refresh_attempt_at: null,
+      refresh_failures: 0,
+    };
+    return this.store.writeTransaction(async (trx) => {
+      await this.ensureTenant(trx, tenant);
+      if (credentials) {
+        await this.secrets.putWithin(trx, tenant, secretName, credentials, {
+          type: SECRET_TYPE[provider.auth.mode],
+          cas: 0,
+          metadata: { connection: id, provider: provider.id },
+        });
+      }
+      await trx.insertInto('connections').values(row).execute();
+      const info = await this.describe(trx, row);
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
+      return info;
+    });
+  }
+
+  async get(tenant: string, id: string): Promise<ConnectionInfo> {
+    checkTenantId(tenant);
+    const row = await this.find(this.store.db, tenant, checkConnectionId(id));
+    return this.describe(this.store.db, row);
+  }
+
+  /** Connections of a tenant, newest first, a page at a time. */
+  async list(tenant: string, options: { limit?: number; cursor?: string } = {}): Promise<ConnectionPage> {
+    checkTenantId(tenant);
+    await this.ensureTenant(this.store.db, tenant);
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CofferError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000.');
+    let q = this.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenant).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+    if (options.cursor !== undefined) {
+      const cursor = decodeCursor(options.cursor);
+      q = q.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
+    }
+    const rows = await q.execute();
+    const page = rows.slice(0, limit);
+    const items: ConnectionInfo[] = [];
+    for (const row of page) items.push(await this.describe(this.store.db, row));
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  /** Renames, changes config, or replaces credentials (a new version of the connection's secret). */
+  async update(tenant: string, id: string, change: UpdateConnectionInput, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+    checkTenantId(tenant);
+    checkConnectionId(id);
+    if (typeof change !== 'object' || change === null) throw new CofferError('INVALID_ARGUMENT', 'Say what to change: displayName, config or credentials.');
+    const displayName = change.displayName === undefined ? undefined : checkText(change.displayName, 'A connection name', 200);
+    return this.store.writeTransaction(async (trx) => {
+      const row = await this.find(trx, tenant, id, true);
+      const provider = this.catalog.get(row.provider);
+      const config = change.config === undefined ? undefined : mergeConfig(provider, JSON.parse(row.config) as Record<string, string>, change.config);
+      if (change.credentials !== undefined) {
+        const credentials = checkCredentials(provider, change.credentials);
+        await this.secrets.putWithin(trx, tenant, row.secret_name, credentials, { type: SECRET_TYPE[provider.auth.mode] });
+      }
+      const now = Date.now();
+      const set: Partial<ConnectionsTable> = { updated_at: now };
+      if (displayName !== undefined) set.display_name = displayName;
+      if (config !== undefined) set.config = JSON.stringify(config);
+      // New credentials deserve a fresh start: a failed test of the old ones no longer applies.
+      if (change.credentials !== undefined) Object.assign(set, { status: 'active', last_error: null, identifier: null });
+      await trx.updateTable('connections').set(set).where('id', '=', id).where('tenant_id', '=', tenant).execute();
+      const info = await this.describe(trx, { ...row, ...set });
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
+      return info;
+    });
+  }
+
+  /** Deletes a connection and erases the secret it owns (a referenced secret is left alone). */
+  async delete(tenant: string, id: string, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+    checkTenantId(tenant);
+    checkConnectionId(id);
+    return this.store.writeTransaction(async (trx) => {
+      const row = await this.find(trx, tenant, id, true);
+      const info = await this.describe(trx, row);
+      if (row.owns_secret === 1) await this.secrets.eraseWithin(trx, tenant, row.secret_name);
+      await trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenant).execute();
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
+      return info;
+    });
+  }
+
+  /**
+   * Credentials that are valid now, with how to put them on a request: what an integration
+   * calls before each job. Plaintext: the caller holds the reveal scope (the service audits).
+   */
+  async getCredentials(tenant: string, id: string): Promise<UsableCredentials> {
+    checkTenantId(tenant);
+    const row = await this.find(this.store.db, tenant, checkConnectionId(id));
+    if (row.status === 'revoked' || row.status === 'refresh_failed') {
+      throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
+    }
+    const provider = this.catalog.get(row.provider);
+    const { value } = await this.secrets.reveal(tenant, row.secret_name);
+    const values = credentialsFromSecret(provider, value, row.secret_name);
+    const config = JSON.parse(row.config) as Record<string, string>;
+    await this.touch(row.id);
+    return {
+      connectionId: row.id,
+      provider: provider.id,
+      authMode: provider.auth.mode,
+      values,
+      ...applyCredentials(provider, config, values),
+      expiresAt: date(row.expires_at),
+    };
+  }
+
+  /** Runs the provider's test request and records the outcome on the connection. */
+  async test(tenant: string, id: string, options: { audit?: AuditWith<TestResult> } = {}): Promise<TestResult & { connection: ConnectionInfo }> {
+    const credentials = await this.getCredentials(tenant, id);
+    const provider = this.catalog.get(credentials.provider);
+    const result = await runTestRequest(provider, credentials);
+    const set: Partial<ConnectionsTable> = result.ok
+      ? { status: 'active', last_error: null, ...(result.identifier ? { identifier: result.identifier } : {}), updated_at: Date.now() }
+      : { status: 'error', last_error: result.error, updated_at: Date.now() };
+    const connection = await this.store.writeTransaction(async (trx) => {
+      const row = await this.find(trx, tenant, id, true);
+      // A connection revoked meanwhile stays revoked.
+      if (row.status !== 'revoked') await trx.updateTable('connections').set(set).where('id', '=', id).where('tenant_id', '=', tenant).execute();
+      const info = await this.describe(trx, row.status === 'revoked' ? row : { ...row, ...set });
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
+      return info;
+    });
+    return { ...result, connection };
+  }
+
+  private async touch(id: string): Promise<void> {
+    // Best effort and outside any transaction: a failed timestamp must not fail the caller.
+    await this.store.db.updateTable('connections').set({ last_used_at: Date.now() }).where('id', '=', id).execute().catch(() => {});
+  }
+
+  private async ensureTenant(db: Kysely<Database>, tenant: string): Promise<void> {
+    const t = await db.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+    if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+  }
+
+  private async find(db: Kysely<Database>, tenant: string, id: string, lock = false): Promise<ConnectionsTable> {
+    let q = db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant);
+    if (lock && this.store.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) {
+      await this.ensureTenant(db, tenant);
+      throw new CofferError('CONNECTION_NOT_FOUND', `No connection ${id} in tenant "${tenant}".`);
+    }
+    return row;
+  }
+
+  private async describe(db: Kysely<Database>, row: ConnectionsTable): Promise<ConnectionInfo> {
+    const masked = await this.secrets.maskedWithin(db, row.tenant_id, row.secret_name);
+    return {
+      id: row.id,
+      tenant: row.tenant_id,
+      provider: row.provider,
+      displayName: row.display_name,
+      authMode: row.auth_mode as AuthMode,
+      status: row.status,
+      lastError: row.last_error,
+      identifier: row.identifier,
+      config: JSON.parse(row.config) as Record<string, string>,
+      secret: { name: row.secret_name, owned: row.owns_secret === 1 },
+      credentials: masked,
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      lastUsedAt: date(row.last_used_at),
+      lastRefreshedAt: date(row.last_refreshed_at),
+      expiresAt: date(row.expires_at),
+    };
+  }
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(`${createdAt}:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: unknown): { createdAt: number; id: string } {
+  const bad = () => new CofferError('INVALID_ARGUMENT', 'cursor is not one this API returned.');
+  if (typeof cursor !== 'string' || cursor.length > 200) throw bad();
+  const m = /^(\d{1,15}):(con_[0-9a-f]{20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw bad();
+  return { createdAt: Number(m[1]), id: m[2]! };
+}
+
+export type { ProviderDefinition, TestResult };

@@ -1,0 +1,98 @@
+/**
+ * Requests to a provider's API with a connection's credentials: how the credential is put on a
+ * request (the provider's header and query templates) and the provider's test request.
+ *
+ * What comes back is reduced to a status and, when the provider says where, the remote account
+ * id. A response body is never kept, logged or returned: it may carry a token.
+ */
+import { CofferError } from '../errors.js';
+import { fillTemplate, type ProviderDefinition } from '../providers/provider-schema.js';
+
+/** A credential ready to use: where to send requests and what to add to them. */
+export interface AppliedCredentials {
+  baseUrl: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+}
+
+export function applyCredentials(provider: ProviderDefinition, config: Record<string, string>, credentials: Record<string, string>): AppliedCredentials {
+  // Credentials may fill header and query templates; URLs are filled from config alone, so a
+  // credential can never become part of a URL (the schema refuses such templates too).
+  const values: Record<string, string> = { ...config, ...credentials };
+  if (provider.auth.mode === 'basic') values.basic_auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  if (values.token_type === undefined && credentials.access_token !== undefined) values.token_type = 'Bearer';
+  const fill = (template: string, encode: boolean, from: Record<string, string> = values) => {
+    try {
+      return fillTemplate(template, from, encode);
+    } catch (err) {
+      throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
+    }
+  };
+  const headers: Record<string, string> = {};
+  for (const [name, template] of Object.entries(provider.api.inject.headers)) headers[name] = fill(template, false);
+  const query: Record<string, string> = {};
+  for (const [name, template] of Object.entries(provider.api.inject.query)) query[name] = fill(template, false);
+  return { baseUrl: fill(provider.api.baseUrl, true, config), headers, query };
+}
+
+export interface TestResult {
+  ok: boolean;
+  /** The provider's HTTP status, or null when it could not be reached. */
+  status: number | null;
+  /** The remote account id, when the provider's answer has one where its definition says. */
+  identifier: string | null;
+  /** Why it failed, in words safe to store and show: a status or a network error code. */
+  error: string | null;
+  durationMs: number;
+}
+
+const TEST_TIMEOUT_MS = 10_000;
+const MAX_IDENTIFIER = 200;
+
+function pick(data: unknown, path: string): string | null {
+  let cur: unknown = data;
+  for (const key of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, key)) return null;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  if (typeof cur === 'number' && Number.isFinite(cur)) return String(cur);
+  if (typeof cur === 'string' && cur.length > 0 && cur.length <= MAX_IDENTIFIER && !/[\u0000-\u001f\u007f]/.test(cur)) return cur;
+  return null;
+}
+
+/** Runs the provider's test request; never throws for a provider's answer, only for a definition without one. */
+export async function runTestRequest(provider: ProviderDefinition, applied: AppliedCredentials, options: { timeoutMs?: number } = {}): Promise<TestResult> {
+  const test = provider.api.test;
+  if (!test) throw new CofferError('INVALID_ARGUMENT', `Provider "${provider.id}" declares no test request.`);
+  const url = new URL(applied.baseUrl.replace(/\/+$/, '') + test.path);
+  for (const [k, v] of Object.entries(applied.query)) url.searchParams.set(k, v);
+  const started = performance.now();
+  const done = (r: Omit<TestResult, 'durationMs'>): TestResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: test.method,
+      headers: { accept: 'application/json', ...applied.headers },
+      // A redirect could carry the credential to another host; it counts as a failure instead.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs ?? TEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    const reason = (err as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? 'network error');
+    return done({ ok: false, status: null, identifier: null, error: `could not reach ${provider.name} (${reason})` });
+  }
+  let identifier: string | null = null;
+  if (response.status === test.expectStatus && test.identifierPath && test.method !== 'HEAD') {
+    try {
+      identifier = pick(await response.json(), test.identifierPath);
+    } catch {
+      identifier = null;
+    }
+  } else {
+    await response.body?.cancel().catch(() => {});
+  }
+  if (response.status === test.expectStatus) return done({ ok: true, status: response.status, identifier, error: null });
+  const hint = response.status === 401 || response.status === 403 ? ' (the credentials were refused)' : response.status === 429 ? ' (rate limited; try again later)' : '';
+  return done({ ok: false, status: response.status, identifier: null, error: `${provider.name} answered ${response.status} to the test request${hint}` });
+}
