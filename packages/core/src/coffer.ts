@@ -22,6 +22,8 @@ import { Tenants } from './tenants/tenants.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Connections } from './connections/connections.js';
+import { ConnectSessions } from './oauth/connect-sessions.js';
+import { TokenRefresher } from './oauth/token-refresher.js';
 import { loadProviderCatalog, type ProviderCatalog } from './providers/catalog.js';
 
 export interface Coffer {
@@ -31,6 +33,10 @@ export interface Coffer {
   readonly tokens: ApiTokens;
   readonly audit: AuditLog;
   readonly connections: Connections;
+  /** OAuth connect sessions (authorization code flow with PKCE). */
+  readonly connect: ConnectSessions;
+  /** Keeps OAuth tokens fresh: on demand through `connections.getCredentials`, and `refreshDue` for the proactive job. */
+  readonly refresher: TokenRefresher;
   /** The provider catalog: built-in definitions plus the team's own (COFFER_PROVIDERS_DIR). */
   readonly providers: ProviderCatalog;
   readonly config: ResolvedConfig;
@@ -47,6 +53,8 @@ export interface OpenHooks {
   onAuditCommit?: (events: number) => void;
   /** Called for each migration applied at start-up. */
   onMigration?: MigrationProgress;
+  /** Token refresh tuning (tests shorten the lease and the back-off). */
+  refresh?: { leaseMs?: number; minAttemptIntervalMs?: number; waitMs?: number };
   /** Accept an unregistered current root key because a root rotation is about to adopt it. */
   allowRootRotation?: boolean;
 }
@@ -104,13 +112,19 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     if (keyring.needsRootPromotion) await keys.finishRootRotation();
     const tokens = new ApiTokens(store, audit, config.tokenCacheMs);
     const secrets = new Secrets(store, keyring, audit);
+    const oauthOptions = { globalTenant: config.oauthGlobalTenant, validationSeconds: 3600 };
+    const connections = new Connections(store, secrets, providers, audit, oauthOptions);
+    const refresher = new TokenRefresher(store, secrets, providers, audit, { ...oauthOptions, ...hooks.refresh });
+    connections.useRefresher(refresher);
     return Object.freeze({
       tenants: new Tenants(store, keyring, audit, (tenant) => tokens.forgetTenant(tenant)),
       secrets,
       keys,
       tokens,
       audit,
-      connections: new Connections(store, secrets, providers, audit),
+      connections,
+      connect: new ConnectSessions(store, keyring, secrets, providers, connections, audit, oauthOptions),
+      refresher,
       providers,
       config,
       database: store.description,

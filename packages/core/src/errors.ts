@@ -53,6 +53,9 @@ export const ERROR_CODES = {
   CONNECTION_INVALID: 'Connection credentials or config do not match what the provider declares.',
   CONNECTION_UNUSABLE: 'The connection cannot give credentials in its state (revoked, refresh failed, expired).',
   PROVIDER_REQUEST_FAILED: 'A request to the provider failed or answered unexpectedly.',
+  OAUTH_CLIENT_MISSING: 'No OAuth client (client id and secret) is stored for the provider.',
+  CONNECT_SESSION_INVALID: 'The connect link or OAuth callback is unknown, already used, expired, or from another browser.',
+  OAUTH_FAILED: 'The provider refused the authorization or the token exchange failed.',
   // audit
   AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
   // generic

@@ -49,3 +49,7 @@ export { Connections, ownedSecretName, type ConnectionInfo, type ConnectionPage,
 export type { TestResult, AppliedCredentials } from './connections/provider-requests.js';
 export { loadProviderCatalog, readProviderFile, ProviderCatalog, BUILTIN_PROVIDERS_DIR, type CatalogEntry, type ProviderSource } from './providers/catalog.js';
 export { ProviderDefinition, AUTH_MODES, type AuthMode } from './providers/provider-schema.js';
+export { ConnectSessions, SESSION_TTL_MS, type ConnectSessionInput, type CreatedConnectSession, type CallbackOutcome } from './oauth/connect-sessions.js';
+export { TokenRefresher, type RefreshOutcome } from './oauth/token-refresher.js';
+export { oauthClientSecretName } from './oauth/oauth-client.js';
+export type { TokenSet } from './oauth/token-set.js';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CofferError, type Coffer } from '@coffer/core';
-import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { createAuthenticator, RateLimitedError, type AuthOptions } from './auth.js';
 import { auditContextFor } from './audit-context.js';
 import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
@@ -13,6 +13,7 @@ import { buildOpenApi, renderDocs } from './openapi.js';
 import { registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectionRoutes } from './routes/connections.js';
+import { connectRoutes } from './routes/connect.js';
 import { providerRoutes } from './routes/providers.js';
 import { keyRoutes } from './routes/keys.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -21,7 +22,7 @@ import { tokenRoutes } from './routes/tokens.js';
 
 export const API_VERSION = '0.1.0';
 
-export const ROUTES: RouteDefinition<any, any, any, any>[] = [...tenantRoutes, ...tokenRoutes, ...secretRoutes, ...keyRoutes, ...auditRoutes, ...providerRoutes, ...connectionRoutes];
+export const ROUTES: RouteDefinition<any, any, any, any>[] = [...tenantRoutes, ...tokenRoutes, ...secretRoutes, ...keyRoutes, ...auditRoutes, ...providerRoutes, ...connectionRoutes, ...connectRoutes];
 
 export interface AppDeps {
   coffer: Coffer;
@@ -31,6 +32,11 @@ export interface AppDeps {
   auth?: Partial<AuthOptions>;
   /** Trust X-Forwarded-For from a proxy in front. Default false. */
   trustProxy?: boolean;
+  /**
+   * The service's public base URL (COFFER_PUBLIC_URL): connect links and the OAuth redirect URI
+   * are built on it. Without it, the address the request came to is used.
+   */
+  publicUrl?: string | (() => string);
 }
 
 const MAX_PARAM_LENGTH = 400;
@@ -114,7 +120,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', async () => openapi);
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
 
-  const routeDeps = { coffer: deps.coffer, authenticate, auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal) };
+  const publicUrl = (request: FastifyRequest) => {
+    const configured = typeof deps.publicUrl === 'function' ? deps.publicUrl() : deps.publicUrl;
+    return (configured ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+  };
+  const routeDeps = {
+    coffer: deps.coffer,
+    authenticate,
+    publicUrl,
+    auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal),
+  };
   for (const def of ROUTES) registerRoute(app, routeDeps, def);
   return app;
 }

@@ -12,6 +12,7 @@ export interface Metrics {
   readonly auditEvents: Counter;
   readonly errors: Counter<'code'>;
   readonly authFailures: Counter<'reason'>;
+  readonly tokenRefreshes: Counter<'outcome'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -31,5 +32,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     auditEvents: new Counter({ name: 'coffer_audit_events_total', help: 'Audit events committed', registers: [registry] }),
     errors: new Counter({ name: 'coffer_errors_total', help: 'Error responses by error code', labelNames: ['code'], registers: [registry] }),
     authFailures: new Counter({ name: 'coffer_auth_failures_total', help: 'Failed authentications', labelNames: ['reason'], registers: [registry] }),
+    tokenRefreshes: new Counter({ name: 'coffer_token_refreshes_total', help: 'OAuth token refreshes by the proactive job', labelNames: ['outcome'], registers: [registry] }),
   };
 }

@@ -30,6 +30,8 @@ export interface RouteContext<P, Q, B> {
   readonly coffer: Coffer;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
+  /** The service's public base URL, without a trailing slash. */
+  readonly publicUrl: string;
 }
 
 export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
@@ -99,6 +101,8 @@ function declaredPath(schema: z.ZodType, path: readonly PropertyKey[]): string[]
 
 export interface RouteDeps {
   coffer: Coffer;
+  /** The service's public base URL (for OAuth redirect URIs and connect links). */
+  publicUrl(request: FastifyRequest): string;
   authenticate(request: FastifyRequest): Promise<Principal>;
   auditContext(request: FastifyRequest, principal: Principal | undefined): AuditContext;
 }
@@ -143,7 +147,9 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
       const params = parse(def.params, rawParams, 'params');
       const query = parse(def.query, request.query, 'query');
       const body = parse(def.body, request.body ?? {}, 'body');
-      const result = await def.handler({ params, query, body, principal, audit: deps.auditContext(request, principal), coffer: deps.coffer, request, reply });
+      const result = await def.handler({ params, query, body, principal, audit: deps.auditContext(request, principal), coffer: deps.coffer, request, reply, publicUrl: deps.publicUrl(request) });
+      // A handler that answered itself (a redirect) is done.
+      if (reply.sent) return reply;
       reply.code(def.status ?? 200);
       return result;
     },

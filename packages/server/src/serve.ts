@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { buildApp } from './app.js';
 import { createMetrics } from './metrics.js';
+import { startRefreshJob } from './jobs/token-refresh-job.js';
 
 export interface ServerOptions {
   host: string;
@@ -16,6 +17,12 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: boolean;
   authFailuresPerMinute: number;
+  /** Base URL users' browsers reach the service at (connect links, the OAuth redirect URI). */
+  publicUrl: string | undefined;
+  /** Seconds between proactive token refresh passes (0 disables them). */
+  refreshIntervalSeconds: number;
+  /** A pass refreshes tokens expiring within this many seconds. */
+  refreshWindowSeconds: number;
 }
 
 const ServerEnv = z.object({
@@ -24,6 +31,9 @@ const ServerEnv = z.object({
   COFFER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'COFFER_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
   COFFER_TRUST_PROXY: z.enum(['true', 'false'], { error: 'COFFER_TRUST_PROXY must be true or false' }).optional(),
   COFFER_AUTH_FAILURES_PER_MINUTE: z.coerce.number({ error: 'COFFER_AUTH_FAILURES_PER_MINUTE must be a number' }).int().min(1).max(100000).optional(),
+  COFFER_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'COFFER_PUBLIC_URL must be an http(s) base URL such as https://coffer.example.com').optional(),
+  COFFER_REFRESH_INTERVAL_SECONDS: z.coerce.number({ error: 'COFFER_REFRESH_INTERVAL_SECONDS must be a number' }).int().min(0).max(86400).optional(),
+  COFFER_REFRESH_WINDOW_SECONDS: z.coerce.number({ error: 'COFFER_REFRESH_WINDOW_SECONDS must be a number' }).int().min(30).max(7 * 86400).optional(),
 });
 
 /** Server options from the environment, flags winning; a bad value names its variable. */
@@ -40,6 +50,9 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Serv
     logLevel: flags.logLevel ?? e.COFFER_LOG_LEVEL ?? 'info',
     trustProxy: flags.trustProxy ?? e.COFFER_TRUST_PROXY === 'true',
     authFailuresPerMinute: flags.authFailuresPerMinute ?? e.COFFER_AUTH_FAILURES_PER_MINUTE ?? 10,
+    publicUrl: flags.publicUrl ?? e.COFFER_PUBLIC_URL,
+    refreshIntervalSeconds: flags.refreshIntervalSeconds ?? e.COFFER_REFRESH_INTERVAL_SECONDS ?? 60,
+    refreshWindowSeconds: flags.refreshWindowSeconds ?? e.COFFER_REFRESH_WINDOW_SECONDS ?? 600,
   };
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new ServerConfigError('--port must be a port number (0-65535)');
   return Object.freeze(options);
@@ -70,12 +83,25 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
   const coffer = await createCoffer({ ...config, createIfMissing: true }, { onAuditCommit: (n) => metrics.auditEvents.inc(n) });
   try {
     const logger = pino({ level: options.logLevel }, pino.destination(2));
-    const app = await buildApp({ coffer, logger, metrics, trustProxy: options.trustProxy, auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60 } });
+    let listeningUrl = '';
+    const app = await buildApp({
+      coffer,
+      logger,
+      metrics,
+      trustProxy: options.trustProxy,
+      auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60 },
+      publicUrl: () => options.publicUrl ?? listeningUrl,
+    });
     const bootstrap = await coffer.tokens.createBootstrapToken();
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    listeningUrl = `http://${host}:${port}`;
+    const refreshJob =
+      options.refreshIntervalSeconds > 0
+        ? startRefreshJob(coffer, app.log, { intervalMs: options.refreshIntervalSeconds * 1000, windowMs: options.refreshWindowSeconds * 1000 }, (o) => metrics.tokenRefreshes.inc({ outcome: 'refreshed' }, o.refreshed))
+        : undefined;
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host}:${port}`,
@@ -84,6 +110,7 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
       coffer,
       close() {
         closing ??= (async () => {
+          await refreshJob?.stop();
           await app.close();
           await coffer.close();
         })();

@@ -25,6 +25,7 @@ const SAMPLE_BODIES: Record<string, (ctx: { tenant: string }) => unknown> = {
   'POST /v1/tenants/:tenant/connections': () => ({ provider: 'generic-api-key', config: { api_host: 'api.example.com' }, credentials: { api_key: `zq-new-${hex(8)}` } }),
   'PATCH /v1/tenants/:tenant/connections/:id': () => ({ displayName: `renamed ${hex(4)}` }),
   'POST /v1/tenants/:tenant/connections/:id/credentials': () => ({}),
+  'POST /v1/tenants/:tenant/connect/sessions': () => ({ provider: 'xero', returnUrl: 'https://app.example.com/connected' }),
 };
 
 function bodyFor(route: Route, tenant: string): unknown {

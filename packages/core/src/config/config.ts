@@ -28,6 +28,8 @@ export interface CofferConfig {
   tokenCacheMs?: number;
   /** A directory of the team's own provider definitions (JSON or YAML), added to the built-ins. */
   providersDir?: string;
+  /** The tenant whose `oauth-client.<provider>` secrets serve every tenant. Default `global`. */
+  oauthGlobalTenant?: string;
 }
 
 export interface ResolvedConfig {
@@ -40,6 +42,7 @@ export interface ResolvedConfig {
   readonly poolSize: number;
   readonly tokenCacheMs: number;
   readonly providersDir: string | undefined;
+  readonly oauthGlobalTenant: string;
 }
 
 const nonEmpty = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} must not be empty`);
@@ -55,6 +58,7 @@ const EnvSchema = z.object({
   COFFER_PG_POOL_SIZE: z.coerce.number({ error: 'COFFER_PG_POOL_SIZE must be a number' }).int().min(1).max(1000).optional(),
   COFFER_TOKEN_CACHE_MS: z.coerce.number({ error: 'COFFER_TOKEN_CACHE_MS must be a number' }).int().min(0).max(300_000).optional(),
   COFFER_PROVIDERS_DIR: nonEmpty('COFFER_PROVIDERS_DIR').optional(),
+  COFFER_OAUTH_GLOBAL_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'COFFER_OAUTH_GLOBAL_TENANT must be a tenant id').optional(),
 });
 
 /** Fills in defaults and validates. The result is frozen. */
@@ -75,6 +79,7 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
     poolSize,
     tokenCacheMs: config.tokenCacheMs ?? 2000,
     providersDir: config.providersDir === undefined ? undefined : resolve(config.providersDir),
+    oauthGlobalTenant: config.oauthGlobalTenant ?? 'global',
   });
 }
 
@@ -99,5 +104,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: CofferConfig = 
   if (e.COFFER_PG_POOL_SIZE) fromEnv.poolSize = e.COFFER_PG_POOL_SIZE;
   if (e.COFFER_TOKEN_CACHE_MS !== undefined) fromEnv.tokenCacheMs = e.COFFER_TOKEN_CACHE_MS;
   if (e.COFFER_PROVIDERS_DIR) fromEnv.providersDir = e.COFFER_PROVIDERS_DIR;
+  if (e.COFFER_OAUTH_GLOBAL_TENANT) fromEnv.oauthGlobalTenant = e.COFFER_OAUTH_GLOBAL_TENANT;
   return resolveConfig({ ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
 }

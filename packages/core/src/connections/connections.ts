@@ -17,6 +17,10 @@ import type { Secrets } from '../vault/secrets.js';
 import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
 import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
 import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
+import * as oauth from 'oauth4webapi';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from '../oauth/oauth-client.js';
+import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
+import type { TokenRefresher } from '../oauth/token-refresher.js';
 
 export type { ConnectionStatus } from '../store/schema.js';
 
@@ -101,12 +105,20 @@ const SECRET_TYPE: Record<AuthMode, 'api_key' | 'basic' | 'generic' | 'oauth2'> 
 };
 
 export class Connections {
+  private refresher: TokenRefresher | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly secrets: Secrets,
     private readonly catalog: ProviderCatalog,
     private readonly auditLog: AuditLog,
+    private readonly options: { globalTenant: string; validationSeconds: number } = { globalTenant: 'global', validationSeconds: 3600 },
   ) {}
+
+  /** Wired once at start-up (the refresher and connections need each other). */
+  useRefresher(refresher: TokenRefresher): void {
+    this.refresher = refresher;
+  }
 
   /** Creates a connection and its credentials secret in one transaction. */
   async create(tenant: string, input: CreateConnectionInput, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
@@ -118,9 +130,19 @@ export class Connections {
     if (input.credentials !== undefined && input.secret !== undefined) {
       throw new CofferError('CONNECTION_INVALID', 'Give either credentials or the name of a secret that holds them, not both.');
     }
-    let credentials: Record<string, string> | undefined;
+    let credentials: Record<string, string | number | boolean> | undefined;
     let secretName: string;
-    if (input.secret !== undefined) {
+    let expiresAt: number | null = null;
+    if (provider.auth.mode === 'oauth2_client_credentials') {
+      if (input.credentials !== undefined || input.secret !== undefined) {
+        throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}" uses the client credentials grant: Coffer gets the token itself with the OAuth client stored for it.`);
+      }
+      // The token request runs before the transaction: no lock is held across a provider call.
+      const tokens = await this.clientCredentialsToken(tenant, provider, config);
+      credentials = tokenSetValue(tokens);
+      expiresAt = tokens.expires_at ?? null;
+      secretName = '';
+    } else if (input.secret !== undefined) {
       secretName = checkSecretName(input.secret);
       // Decrypted here only to check that it fits the provider; nothing of it leaves.
       const { value } = await this.secrets.reveal(tenant, secretName);
@@ -149,8 +171,8 @@ export class Connections {
       created_at: now,
       updated_at: now,
       last_used_at: null,
-      last_refreshed_at: null,
-      expires_at: null,
+      last_refreshed_at: expiresAt === null ? null : now,
+      expires_at: expiresAt,
       refresh_lease_until: null,
       refresh_lease_owner: null,
       next_refresh_attempt_at: null,
@@ -208,6 +230,7 @@ export class Connections {
       const provider = this.catalog.get(row.provider);
       const config = change.config === undefined ? undefined : mergeConfig(provider, JSON.parse(row.config) as Record<string, string>, change.config);
       if (change.credentials !== undefined) {
+        // checkCredentials refuses OAuth providers: their tokens come from a connect session.
         const credentials = checkCredentials(provider, change.credentials);
         await this.secrets.putWithin(trx, tenant, row.secret_name, credentials, { type: SECRET_TYPE[provider.auth.mode] });
       }
@@ -225,16 +248,19 @@ export class Connections {
   }
 
   /** Deletes a connection and erases the secret it owns (a referenced secret is left alone). */
-  async delete(tenant: string, id: string, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+  async delete(tenant: string, id: string, options: { audit?: AuditWith<ConnectionInfo & { revocation: string }> } = {}): Promise<ConnectionInfo & { revocation: 'revoked' | 'not_supported' | 'failed' }> {
     checkTenantId(tenant);
     checkConnectionId(id);
+    // Revoked at the provider first (outside any transaction: no lock across the HTTP call).
+    const revocation = await this.revokeAtProvider(await this.find(this.store.db, tenant, id));
     return this.store.writeTransaction(async (trx) => {
       const row = await this.find(trx, tenant, id, true);
       const info = await this.describe(trx, row);
       if (row.owns_secret === 1) await this.secrets.eraseWithin(trx, tenant, row.secret_name);
       await trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenant).execute();
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
-      return info;
+      const result = { ...info, revocation };
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
+      return result;
     });
   }
 
@@ -249,9 +275,18 @@ export class Connections {
       throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
     }
     const provider = this.catalog.get(row.provider);
-    const { value } = await this.secrets.reveal(tenant, row.secret_name);
-    const values = credentialsFromSecret(provider, value, row.secret_name);
     const config = JSON.parse(row.config) as Record<string, string>;
+    let values: Record<string, string>;
+    let expiresAt = date(row.expires_at);
+    if (provider.auth.mode === 'oauth2' || provider.auth.mode === 'oauth2_client_credentials') {
+      // Refreshed first when due. The refresh token never leaves Coffer.
+      const set = await this.requireRefresher().fresh(row);
+      values = { access_token: set.access_token, token_type: set.token_type };
+      expiresAt = set.expires_at === undefined ? null : new Date(set.expires_at);
+    } else {
+      const { value } = await this.secrets.reveal(tenant, row.secret_name);
+      values = credentialsFromSecret(provider, value, row.secret_name);
+    }
     await this.touch(row.id);
     return {
       connectionId: row.id,
@@ -259,8 +294,130 @@ export class Connections {
       authMode: provider.auth.mode,
       values,
       ...applyCredentials(provider, config, values),
-      expiresAt: date(row.expires_at),
+      expiresAt,
     };
+  }
+
+  /** Refreshes an OAuth connection's token now (the proactive job, or an operator). */
+  async refresh(tenant: string, id: string): Promise<ConnectionInfo> {
+    checkTenantId(tenant);
+    const row = await this.find(this.store.db, tenant, checkConnectionId(id));
+    if (row.auth_mode !== 'oauth2' && row.auth_mode !== 'oauth2_client_credentials') throw new CofferError('CONNECTION_INVALID', `Connection ${id} does not use OAuth; there is no token to refresh.`);
+    await this.requireRefresher().refresh(tenant, row.id);
+    return this.get(tenant, id);
+  }
+
+  private requireRefresher(): TokenRefresher {
+    if (!this.refresher) throw new CofferError('INTERNAL', 'OAuth token refresh is not wired.');
+    return this.refresher;
+  }
+
+  private async clientCredentialsToken(tenant: string, provider: ProviderDefinition, config: Record<string, string>): Promise<TokenSet> {
+    const settings = oauthSettings(provider);
+    const client = await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant);
+    const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+    try {
+      const params = new URLSearchParams();
+      if (settings.scopes.length > 0) params.set('scope', settings.scopes.join(settings.scopeSeparator));
+      const response = await oauth.clientCredentialsGrantRequest(as, c, auth, params, http);
+      const tokens = await oauth.processClientCredentialsResponse(as, c, response);
+      return tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds });
+    } catch (err) {
+      throw new CofferError('OAUTH_FAILED', `${provider.name} refused the client credentials grant: ${describeOAuthError(err).message}.`);
+    }
+  }
+
+  /**
+   * Stores the tokens of a completed authorization: a new connection, or new tokens for the
+   * connection being re-authorised, with its audit event and the caller's bookkeeping, in one
+   * transaction. Returns the connection id.
+   */
+  async storeAuthorization(
+    tenant: string,
+    provider: ProviderDefinition,
+    input: { connectionId: string | null; displayName: string | null; config: Record<string, string>; tokens: TokenSet; onCommit: (trx: Kysely<Database>, connectionId: string) => Promise<void> },
+  ): Promise<string> {
+    const now = Date.now();
+    return this.store.writeTransaction(async (trx) => {
+      let id = input.connectionId;
+      if (id !== null) {
+        const row = await this.find(trx, tenant, id, true);
+        await this.secrets.putWithin(trx, tenant, row.secret_name, tokenSetValue(input.tokens), { type: 'oauth2' });
+        await trx
+          .updateTable('connections')
+          .set({
+            status: 'active',
+            last_error: null,
+            config: JSON.stringify(input.config),
+            expires_at: input.tokens.expires_at ?? null,
+            last_refreshed_at: now,
+            updated_at: now,
+            refresh_failures: 0,
+            next_refresh_attempt_at: null,
+            refresh_lease_until: null,
+            refresh_lease_owner: null,
+          })
+          .where('id', '=', id)
+          .execute();
+      } else {
+        id = newConnectionId();
+        const secretName = ownedSecretName(id);
+        await this.ensureTenant(trx, tenant);
+        await this.secrets.putWithin(trx, tenant, secretName, tokenSetValue(input.tokens), { type: 'oauth2', cas: 0, metadata: { connection: id, provider: provider.id } });
+        await trx
+          .insertInto('connections')
+          .values({
+            id,
+            tenant_id: tenant,
+            provider: provider.id,
+            display_name: input.displayName ?? provider.name,
+            auth_mode: provider.auth.mode,
+            config: JSON.stringify(input.config),
+            secret_name: secretName,
+            owns_secret: 1,
+            status: 'active',
+            last_error: null,
+            identifier: null,
+            created_at: now,
+            updated_at: now,
+            last_used_at: null,
+            last_refreshed_at: now,
+            expires_at: input.tokens.expires_at ?? null,
+            refresh_lease_until: null,
+            refresh_lease_owner: null,
+            next_refresh_attempt_at: null,
+            refresh_failures: 0,
+          })
+          .execute();
+      }
+      await input.onCommit(trx, id);
+      await this.auditLog.appendWithin(trx, {
+        actor: 'system:oauth',
+        action: 'connection.authorize',
+        tenant,
+        target: id,
+        outcome: 'success',
+        details: { provider: provider.id, reauthorized: input.connectionId !== null },
+      });
+      return id;
+    });
+  }
+
+  /** Best-effort revocation at the provider before a delete; the delete goes ahead regardless. */
+  private async revokeAtProvider(row: ConnectionsTable): Promise<'revoked' | 'not_supported' | 'failed'> {
+    const provider = this.catalog.has(row.provider) ? this.catalog.get(row.provider) : undefined;
+    if (!provider || (provider.auth.mode !== 'oauth2' && provider.auth.mode !== 'oauth2_client_credentials') || !provider.auth.oauth?.revocationUrl) return 'not_supported';
+    try {
+      const set = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      const client = await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
+      const { as, client: c, auth, http } = endpointsFor(provider, JSON.parse(row.config) as Record<string, string>, client);
+      // Revoking the refresh token ends the grant (RFC 7009); the access token goes with it at most providers.
+      const response = await oauth.revocationRequest(as, c, auth, set.refresh_token ?? set.access_token, { ...http, additionalParameters: { token_type_hint: set.refresh_token ? 'refresh_token' : 'access_token' } });
+      await oauth.processRevocationResponse(response);
+      return 'revoked';
+    } catch {
+      return 'failed';
+    }
   }
 
   /** Runs the provider's test request and records the outcome on the connection. */

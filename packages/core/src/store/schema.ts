@@ -124,6 +124,28 @@ export interface ConnectionsTable {
   refresh_failures: number;
 }
 
+export interface OAuthSessionsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  display_name: string | null;
+  config: string;
+  scopes: string;
+  connection_id: string | null;
+  return_url: string;
+  link_hash: string;
+  state_hash: string | null;
+  binding_hash: string | null;
+  verifier: Buffer | null;
+  status: 'pending' | 'started' | 'completed' | 'failed';
+  error_code: string | null;
+  result_connection_id: string | null;
+  created_at: number;
+  expires_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface Database {
   root_keys: RootKeysTable;
   tenants: TenantsTable;
@@ -134,5 +156,6 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   connections: ConnectionsTable;
+  oauth_sessions: OAuthSessionsTable;
 }
 

@@ -8,6 +8,7 @@ import type { Dialect } from '../database.js';
 import * as vault from './0001-vault.js';
 import * as service from './0002-service.js';
 import * as connections from './0003-connections.js';
+import * as oauthSessions from './0004-oauth-sessions.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-vault': vault,
   '0002-service': service,
   '0003-connections': connections,
+  '0004-oauth-sessions': oauthSessions,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,262 @@
+/**
+ * The OAuth 2.0 authorization code flow, with PKCE (S256) unless the provider cannot take it.
+ *
+ *   create   an application asks for a connect link (short-lived, single use)
+ *   start    the user opens it: a random state and PKCE verifier are made, the browser gets a
+ *            binding cookie, and is sent to the provider
+ *   complete the provider sends the browser back: state, cookie and (when the provider
+ *            declares its issuer) `iss` are checked, the code is exchanged, the tokens go into
+ *            the vault and the connection is created or re-authorised, in one transaction
+ *
+ * Link tokens, states and binding cookies are kept only as SHA-256 hashes; the verifier is
+ * sealed under the tenant key. Nothing of them appears in a log, an error or an audit event.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as oauth from 'oauth4webapi';
+import type { AuditLog } from '../audit/audit-log.js';
+import { open, readKeyId, seal } from '../crypto/envelope.js';
+import { CofferError } from '../errors.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import type { ProviderDefinition } from '../providers/provider-schema.js';
+import type { Store } from '../store/database.js';
+import type { OAuthSessionsTable } from '../store/schema.js';
+import { checkTenantId, checkText } from '../vault/values.js';
+import type { Secrets } from '../vault/secrets.js';
+import { checkConfig } from '../connections/connection-fields.js';
+import type { Connections } from '../connections/connections.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
+import { tokenSetFrom } from './token-set.js';
+
+/** How long a connect link and the flow it starts may take. */
+export const SESSION_TTL_MS = 10 * 60 * 1000;
+
+export interface ConnectSessionInput {
+  provider: string;
+  displayName?: string;
+  config?: Record<string, string>;
+  /** Re-authorise this connection instead of creating one. */
+  connectionId?: string;
+  /** Where the browser is sent at the end, with the outcome in the query. */
+  returnUrl: string;
+  /** Scopes to ask for instead of the provider's defaults. */
+  scopes?: string[];
+}
+
+export interface CreatedConnectSession {
+  id: string;
+  /** The single-use link token; the service turns it into a URL. Shown once. */
+  linkToken: string;
+  expiresAt: Date;
+}
+
+export interface CallbackOutcome {
+  /** Where to send the browser (with the outcome appended), or null when the session is unknown. */
+  redirectTo: string;
+  status: 'connected' | 'error';
+  connectionId: string | null;
+  /** A stable code: an OAuth error (`access_denied`), or a Coffer code. */
+  error: string | null;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+const token = () => randomBytes(32).toString('base64url');
+
+function checkReturnUrl(url: unknown): string {
+  if (typeof url !== 'string' || url.length > 2000) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an absolute https URL of at most 2000 characters.');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an absolute https URL.');
+  }
+  const loopback = parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !loopback) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an https URL (http only on loopback).');
+  if (parsed.username || parsed.password) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must not carry credentials.');
+  return parsed.toString();
+}
+
+export class ConnectSessions {
+  constructor(
+    private readonly store: Store,
+    private readonly keyring: Keyring,
+    private readonly secrets: Secrets,
+    private readonly catalog: ProviderCatalog,
+    private readonly connections: Connections,
+    private readonly auditLog: AuditLog,
+    private readonly options: { globalTenant: string; validationSeconds: number },
+  ) {}
+
+  /** A connect link for a provider using the authorization code flow. */
+  async create(tenant: string, input: ConnectSessionInput): Promise<CreatedConnectSession> {
+    checkTenantId(tenant);
+    if (typeof input !== 'object' || input === null) throw new CofferError('INVALID_ARGUMENT', 'A connect session needs a provider and a returnUrl.');
+    const provider = this.catalog.get(input.provider);
+    if (provider.auth.mode !== 'oauth2') {
+      throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}" does not use the authorization code flow (auth mode ${provider.auth.mode}); create the connection directly.`);
+    }
+    const settings = oauthSettings(provider);
+    const config = checkConfig(provider, input.config);
+    const returnUrl = checkReturnUrl(input.returnUrl);
+    const displayName = input.displayName === undefined ? null : checkText(input.displayName, 'A connection name', 200);
+    const scopes = input.scopes ?? settings.scopes;
+    if (!Array.isArray(scopes) || scopes.length > 100 || scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(s))) {
+      throw new CofferError('INVALID_ARGUMENT', 'scopes must be a list of OAuth scope tokens (printable ASCII without spaces, quotes or backslashes).');
+    }
+    if (input.connectionId !== undefined) {
+      const existing = await this.connections.get(tenant, input.connectionId);
+      if (existing.provider !== provider.id) throw new CofferError('CONNECTION_INVALID', `Connection ${existing.id} is a ${existing.provider} connection, not ${provider.id}.`);
+    }
+    // Fail now, not after the user has consented, when no client is configured.
+    await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant);
+    const linkToken = token();
+    const now = Date.now();
+    const row: OAuthSessionsTable = {
+      id: `ses_${randomBytes(10).toString('hex')}`,
+      tenant_id: tenant,
+      provider: provider.id,
+      display_name: displayName,
+      config: JSON.stringify(config),
+      scopes: scopes.join(' '),
+      connection_id: input.connectionId ?? null,
+      return_url: returnUrl,
+      link_hash: hash(linkToken),
+      state_hash: null,
+      binding_hash: null,
+      verifier: null,
+      status: 'pending',
+      error_code: null,
+      result_connection_id: null,
+      created_at: now,
+      expires_at: now + SESSION_TTL_MS,
+      started_at: null,
+      finished_at: null,
+    };
+    await this.store.writeTransaction(async (trx) => {
+      const t = await trx.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
+      if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+      await trx.insertInto('oauth_sessions').values(row).execute();
+    });
+    return { id: row.id, linkToken, expiresAt: new Date(row.expires_at) };
+  }
+
+  /**
+   * The user opened the link: returns where to send the browser and the binding cookie value.
+   * A link works once; an unknown, used or expired one is CONNECT_SESSION_INVALID.
+   */
+  async start(linkToken: string, redirectUri: string): Promise<{ authorizationUrl: string; binding: string; sessionId: string }> {
+    const invalid = () => new CofferError('CONNECT_SESSION_INVALID', 'This connect link is unknown, already used or expired; ask the application for a new one.');
+    if (typeof linkToken !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(linkToken)) throw invalid();
+    const session = await this.store.db.selectFrom('oauth_sessions').selectAll().where('link_hash', '=', hash(linkToken)).executeTakeFirst();
+    const now = Date.now();
+    if (!session || session.status !== 'pending' || session.expires_at <= now) throw invalid();
+    const provider = this.catalog.get(session.provider);
+    const settings = oauthSettings(provider);
+    const config = JSON.parse(session.config) as Record<string, string>;
+    const client = await findClientSettings(this.secrets, session.tenant_id, provider, this.options.globalTenant);
+    const { as } = endpointsFor(provider, config, client);
+
+    const state = oauth.generateRandomState();
+    const binding = token();
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries(settings.authorizationParams)) url.searchParams.set(k, v);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', client.clientId);
+    url.searchParams.set('redirect_uri', redirectUri);
+    if (session.scopes !== '') url.searchParams.set('scope', session.scopes.split(' ').join(settings.scopeSeparator));
+    url.searchParams.set('state', state);
+    if (settings.pkce) {
+      url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
+      url.searchParams.set('code_challenge_method', 'S256');
+    }
+
+    const claimed = await this.store.writeTransaction(async (trx) => {
+      const tenantKey = await this.keyring.newestTenantKey(trx, session.tenant_id);
+      const sealed = seal(tenantKey.key, tenantKey.version, Buffer.from(verifier), { purpose: 'oauth-session', tenant: session.tenant_id, secret: session.id, version: 1 });
+      // Single use: only the first opening of the link moves it on.
+      const result = await trx
+        .updateTable('oauth_sessions')
+        .set({ status: 'started', state_hash: hash(state), binding_hash: hash(binding), verifier: sealed, started_at: now })
+        .where('id', '=', session.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+    if (!claimed) throw invalid();
+    return { authorizationUrl: url.toString(), binding, sessionId: session.id };
+  }
+
+  /**
+   * The provider sent the browser back. Returns where to send it next, with the outcome. Throws
+   * CONNECT_SESSION_INVALID only when the callback names no session this Coffer started.
+   */
+  async complete(callbackUrl: URL, binding: string | undefined, redirectUri: string): Promise<CallbackOutcome> {
+    const state = callbackUrl.searchParams.get('state');
+    const invalid = () => new CofferError('CONNECT_SESSION_INVALID', 'This sign-in callback does not belong to a connect session in progress (unknown, used or expired); start again from the application.');
+    if (!state || state.length > 512) throw invalid();
+    const session = await this.store.db.selectFrom('oauth_sessions').selectAll().where('state_hash', '=', hash(state)).executeTakeFirst();
+    if (!session || session.status !== 'started') throw invalid();
+    // Single use from here on: whatever happens next, this state cannot be replayed.
+    const finished = await this.store.db
+      .updateTable('oauth_sessions')
+      .set({ status: 'failed', finished_at: Date.now(), error_code: 'in_progress' })
+      .where('id', '=', session.id)
+      .where('status', '=', 'started')
+      .executeTakeFirst();
+    if (Number(finished.numUpdatedRows) !== 1) throw invalid();
+
+    const fail = async (error: string): Promise<CallbackOutcome> => {
+      await this.store.db.updateTable('oauth_sessions').set({ error_code: error }).where('id', '=', session.id).execute();
+      await this.auditLog.append({ actor: 'system:oauth', action: 'connection.authorize', tenant: session.tenant_id, target: session.connection_id ?? session.id, outcome: 'failure', code: error, details: { provider: session.provider } });
+      return { redirectTo: withOutcome(session.return_url, { status: 'error', error }), status: 'error', connectionId: null, error };
+    };
+    if (session.expires_at <= Date.now()) return fail('session_expired');
+    if (binding === undefined || session.binding_hash === null || hash(binding) !== session.binding_hash) return fail('browser_mismatch');
+
+    const provider = this.catalog.get(session.provider);
+    const settings = oauthSettings(provider);
+    const config = JSON.parse(session.config) as Record<string, string>;
+    let tokens: oauth.TokenEndpointResponse;
+    try {
+      const client = await findClientSettings(this.secrets, session.tenant_id, provider, this.options.globalTenant);
+      const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+      const params = new URLSearchParams(callbackUrl.searchParams);
+      // `iss` is checked against the provider's declared issuer; without one it cannot be checked.
+      if (!settings.issuer) params.delete('iss');
+      const validated = oauth.validateAuthResponse(as, c, params, state);
+      const verifier = await this.openVerifier(session);
+      const response = await oauth.authorizationCodeGrantRequest(as, c, auth, validated, redirectUri, settings.pkce ? verifier : oauth.nopkce, http);
+      tokens = await oauth.processAuthorizationCodeResponse(as, c, response, { requireIdToken: false });
+    } catch (err) {
+      if (err instanceof CofferError) return fail(err.code);
+      return fail(describeOAuthError(err).code);
+    }
+    const tokenSet = tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds });
+    const connectionId = await this.connections.storeAuthorization(session.tenant_id, provider, {
+      connectionId: session.connection_id,
+      displayName: session.display_name,
+      config,
+      tokens: tokenSet,
+      onCommit: async (trx, id) => {
+        await trx.updateTable('oauth_sessions').set({ status: 'completed', error_code: null, result_connection_id: id, verifier: null }).where('id', '=', session.id).execute();
+      },
+    });
+    return { redirectTo: withOutcome(session.return_url, { status: 'connected', connection_id: connectionId }), status: 'connected', connectionId, error: null };
+  }
+
+  private async openVerifier(session: OAuthSessionsTable): Promise<string> {
+    if (!session.verifier) throw new CofferError('CONNECT_SESSION_INVALID', 'The connect session has no verifier.');
+    const key = await this.keyring.tenantKey(session.tenant_id, readKeyId(session.verifier));
+    return open(key, session.verifier, { purpose: 'oauth-session', tenant: session.tenant_id, secret: session.id, version: 1 }).toString('utf8');
+  }
+}
+
+/** The return URL with `coffer_status` and the other outcome fields added to its query. */
+function withOutcome(returnUrl: string, outcome: Record<string, string>): string {
+  const url = new URL(returnUrl);
+  for (const [k, v] of Object.entries(outcome)) url.searchParams.set(`coffer_${k}`, v);
+  return url.toString();
+}
+
+export type { ProviderDefinition };

@@ -1,0 +1,281 @@
+/**
+ * Keeps OAuth tokens fresh. At most one refresh per connection runs at a time across every
+ * process on the database: a process takes a lease on the connection row with one conditional
+ * UPDATE (no lock is held during the HTTP call to the provider), refreshes, and stores the new
+ * token set and releases the lease in one transaction. Callers in the same process share one
+ * attempt. While another process holds the lease, a caller gets the current token if it is
+ * still valid, and otherwise waits for the new one.
+ *
+ * `invalid_grant` marks the connection `refresh_failed` and stops. Any other failure backs off:
+ * never more than one attempt per connection per 30 seconds, whatever the callers do.
+ */
+import { randomBytes } from 'node:crypto';
+import * as oauth from 'oauth4webapi';
+import type { AuditLog } from '../audit/audit-log.js';
+import { CofferError } from '../errors.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import type { ProviderDefinition } from '../providers/provider-schema.js';
+import type { Store } from '../store/database.js';
+import type { ConnectionsTable } from '../store/schema.js';
+import type { Secrets } from '../vault/secrets.js';
+import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
+import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from './token-set.js';
+
+export interface RefresherOptions {
+  /** The tenant holding OAuth clients shared by every tenant. */
+  globalTenant: string;
+  /** How long a lease lasts; a crashed refresher's lease lapses after this. Default 30 s. */
+  leaseMs?: number;
+  /** The least time between two attempts on one connection. Default 30 s. */
+  minAttemptIntervalMs?: number;
+  /** Horizon for tokens whose provider gives no lifetime: refreshed or re-validated after it. Default 3600 s. */
+  validationSeconds?: number;
+  /** How long a caller waits for another process's refresh of an expired token. Default 20 s. */
+  waitMs?: number;
+}
+
+export interface RefreshOutcome {
+  attempted: number;
+  refreshed: number;
+  failed: number;
+}
+
+const OAUTH_MODES = ['oauth2', 'oauth2_client_credentials'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class TokenRefresher {
+  /** This process, as the owner of the leases it takes. */
+  private readonly owner = `proc_${randomBytes(8).toString('hex')}`;
+  private readonly inflight = new Map<string, Promise<TokenSet>>();
+  private readonly leaseMs: number;
+  private readonly minAttemptIntervalMs: number;
+  readonly validationSeconds: number;
+  private readonly waitMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: Secrets,
+    private readonly catalog: ProviderCatalog,
+    private readonly auditLog: AuditLog,
+    private readonly options: RefresherOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.minAttemptIntervalMs = options.minAttemptIntervalMs ?? 30_000;
+    this.validationSeconds = options.validationSeconds ?? 3600;
+    this.waitMs = options.waitMs ?? 20_000;
+  }
+
+  /** The current token set of a connection, refreshed first when it is due. */
+  async fresh(row: ConnectionsTable): Promise<TokenSet> {
+    const provider = this.catalog.get(row.provider);
+    const set = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+    if (!this.isDue(set, provider, Date.now())) return set;
+    return this.refresh(row.tenant_id, row.id);
+  }
+
+  /** Refreshes now (shared with any attempt already running in this process). */
+  refresh(tenant: string, id: string): Promise<TokenSet> {
+    let running = this.inflight.get(id);
+    if (!running) {
+      running = this.run(tenant, id).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, running);
+    }
+    return running;
+  }
+
+  private bufferMs(provider: ProviderDefinition): number {
+    return oauthSettings(provider).refreshBufferSeconds * 1000;
+  }
+
+  private isDue(set: TokenSet, provider: ProviderDefinition, now: number): boolean {
+    return set.expires_at !== undefined && set.expires_at - this.bufferMs(provider) <= now;
+  }
+
+  private async run(tenant: string, id: string): Promise<TokenSet> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const row = await this.store.db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
+      if (!row) throw new CofferError('CONNECTION_NOT_FOUND', `No connection ${id} in tenant "${tenant}".`);
+      if (row.status === 'refresh_failed' || row.status === 'revoked' || row.status === 'expired') {
+        throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
+      }
+      const provider = this.catalog.get(row.provider);
+      const set = readTokenSet((await this.secrets.reveal(tenant, row.secret_name)).value);
+      const now = Date.now();
+      if (!this.isDue(set, provider, now)) return set;
+      const stillValid = set.expires_at === undefined || set.expires_at > now;
+      if (row.next_refresh_attempt_at !== null && row.next_refresh_attempt_at > now) {
+        // Backing off after a recent attempt: the current token while it lasts.
+        if (stillValid) return set;
+        throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and the last refresh failed (${row.last_error ?? 'unknown'}); the next attempt is in ${Math.ceil((row.next_refresh_attempt_at - now) / 1000)} s.`);
+      }
+      if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set);
+      // Another process is refreshing: the current token while it is valid, else wait for theirs.
+      if (stillValid) return set;
+      if (Date.now() > deadline) throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and a refresh by another process has not finished; try again.`);
+      await sleep(25 + Math.random() * 50);
+    }
+  }
+
+  /** Takes the refresh lease with one conditional update; true if this process now holds it. */
+  private async claim(row: ConnectionsTable, now: number): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('connections')
+      .set({ refresh_lease_until: now + this.leaseMs, refresh_lease_owner: this.owner })
+      .where('id', '=', row.id)
+      .where('status', 'in', ['active', 'error'])
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet): Promise<TokenSet> {
+    const config = JSON.parse(row.config) as Record<string, string>;
+    const started = Date.now();
+    let next: TokenSet;
+    try {
+      next = await this.requestNewTokens(row, provider, config, current);
+    } catch (err) {
+      const failure = err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE' ? { code: 'expired', message: err.message, invalidGrant: false, expired: true } : { ...describeOAuthError(err), expired: false };
+      await this.recordFailure(row, failure, started);
+      if (failure.invalidGrant || failure.expired) {
+        const status = failure.expired ? 'expired' : 'refresh failed';
+        throw new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' });
+      }
+      if (current.expires_at === undefined || current.expires_at > Date.now()) return current;
+      throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`);
+    }
+    await this.store.writeTransaction(async (trx) => {
+      await this.secrets.putWithin(trx, row.tenant_id, row.secret_name, tokenSetValue(next), { type: 'oauth2' });
+      await trx
+        .updateTable('connections')
+        .set({
+          status: 'active',
+          last_error: null,
+          expires_at: next.expires_at ?? null,
+          last_refreshed_at: Date.now(),
+          updated_at: Date.now(),
+          refresh_failures: 0,
+          // Even a success waits: a provider that hands out nearly expired tokens must not be hammered.
+          next_refresh_attempt_at: started + this.minAttemptIntervalMs,
+          refresh_lease_until: null,
+          refresh_lease_owner: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      await this.auditLog.appendWithin(trx, {
+        actor: 'system:token-refresh',
+        action: 'connection.refresh',
+        tenant: row.tenant_id,
+        target: row.id,
+        outcome: 'success',
+        details: { provider: provider.id, rotated: next.refresh_token !== undefined && next.refresh_token !== current.refresh_token },
+      });
+    });
+    return next;
+  }
+
+  /** A refresh grant, a new client credentials grant, or (no refresh token) a validation. */
+  private async requestNewTokens(row: ConnectionsTable, provider: ProviderDefinition, config: Record<string, string>, current: TokenSet): Promise<TokenSet> {
+    const settings = oauthSettings(provider);
+    const now = Date.now();
+    if (provider.auth.mode === 'oauth2' && current.refresh_token === undefined) {
+      // Nothing to refresh with (a provider with long-lived tokens): check the token still works.
+      if (provider.api.test) {
+        const result = await runTestRequest(provider, applyCredentials(provider, config, { access_token: current.access_token, token_type: current.token_type }));
+        if (result.status === 401 || result.status === 403) throw new CofferError('CONNECTION_UNUSABLE', `${provider.name} no longer accepts the token (${result.status})`);
+        if (!result.ok) throw Object.assign(new Error(result.error ?? 'validation failed'), { cause: { code: 'validation' } });
+      }
+      return { ...current, expires_at: now + (settings.defaultExpiresIn ?? this.validationSeconds) * 1000, expiry_assumed: true };
+    }
+    const client = await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
+    const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+    if (provider.auth.mode === 'oauth2_client_credentials') {
+      const params = new URLSearchParams();
+      if (settings.scopes.length > 0) params.set('scope', settings.scopes.join(settings.scopeSeparator));
+      const response = await oauth.clientCredentialsGrantRequest(as, c, auth, params, http);
+      const tokens = await oauth.processClientCredentialsResponse(as, c, response);
+      return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.validationSeconds });
+    }
+    const response = await oauth.refreshTokenGrantRequest(as, c, auth, current.refresh_token!, http);
+    const tokens = await oauth.processRefreshTokenResponse(as, c, response);
+    return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, previous: current, validationSeconds: this.validationSeconds });
+  }
+
+  private async recordFailure(row: ConnectionsTable, failure: { code: string; message: string; invalidGrant: boolean; expired: boolean }, started: number): Promise<void> {
+    const status = failure.invalidGrant ? 'refresh_failed' : failure.expired ? 'expired' : row.status === 'error' ? 'error' : 'active';
+    await this.store.writeTransaction(async (trx) => {
+      await trx
+        .updateTable('connections')
+        .set({
+          status,
+          last_error: `refresh failed: ${failure.message}`,
+          updated_at: Date.now(),
+          refresh_failures: row.refresh_failures + 1,
+          next_refresh_attempt_at: failure.invalidGrant || failure.expired ? null : started + Math.max(this.minAttemptIntervalMs, Math.min(3_600_000, this.minAttemptIntervalMs * 2 ** row.refresh_failures)),
+          refresh_lease_until: null,
+          refresh_lease_owner: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      await this.auditLog.appendWithin(trx, {
+        actor: 'system:token-refresh',
+        action: 'connection.refresh',
+        tenant: row.tenant_id,
+        target: row.id,
+        outcome: 'failure',
+        code: failure.invalidGrant ? 'invalid_grant' : failure.code,
+        details: { provider: row.provider, status },
+      });
+    });
+  }
+
+  /**
+   * The proactive pass: refreshes OAuth connections whose tokens expire within `windowMs`,
+   * `concurrency` at a time. Safe to run in every replica at once: the leases divide the work.
+   */
+  async refreshDue(options: { windowMs: number; limit?: number; concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<RefreshOutcome> {
+    const now = Date.now();
+    const due = await this.store.db
+      .selectFrom('connections')
+      .select(['id', 'tenant_id'])
+      .where('status', 'in', ['active', 'error'])
+      .where('auth_mode', 'in', OAUTH_MODES)
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<', now + options.windowMs)
+      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+      .orderBy('expires_at')
+      .limit(options.limit ?? 5000)
+      .execute();
+    const outcome: RefreshOutcome = { attempted: 0, refreshed: 0, failed: 0 };
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const { id, tenant_id } = due[next++]!;
+        outcome.attempted += 1;
+        try {
+          if (await this.refreshIfDue(tenant_id, id, options.windowMs)) outcome.refreshed += 1;
+        } catch {
+          outcome.failed += 1;
+        }
+        options.onProgress?.(outcome.attempted, due.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, due.length)) }, worker));
+    return outcome;
+  }
+
+  /** Like `refresh`, but with the job's window instead of the provider's buffer. */
+  private async refreshIfDue(tenant: string, id: string, windowMs: number): Promise<boolean> {
+    const row = await this.store.db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
+    if (!row || row.expires_at === null || row.expires_at >= Date.now() + windowMs) return false;
+    if (!(await this.claim(row, Date.now()))) return false;
+    const provider = this.catalog.get(row.provider);
+    const set = readTokenSet((await this.secrets.reveal(tenant, row.secret_name)).value);
+    const next = await this.refreshClaimed(row, provider, set);
+    return next !== set;
+  }
+}

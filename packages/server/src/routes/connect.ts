@@ -1,0 +1,108 @@
+/**
+ * The OAuth authorization code flow, as the browser sees it. An application asks for a connect
+ * link (tenant token); the user opens it (no token: the link is the capability, single use,
+ * ten minutes); the provider sends the browser back to the callback, and from there to the
+ * application's return URL with the outcome in `coffer_status` (and `coffer_connection_id` or
+ * `coffer_error`).
+ */
+import type { CreatedConnectSession } from '@coffer/core';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { defineRoute } from '../route.js';
+import { recordFailure } from './audited.js';
+import { ProviderId, TenantParams, toJson } from './schemas.js';
+
+const COOKIE = 'coffer_connect';
+export const CALLBACK_PATH = '/v1/oauth/callback';
+
+/** The cookie's path: the callback as the browser sees it, under a public URL that may have a path prefix. */
+const cookiePath = (publicUrl: string) => `${new URL(publicUrl).pathname.replace(/\/+$/, '')}${CALLBACK_PATH}`;
+
+function cookieValue(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...rest] = part.trim().split('=');
+    if (k === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+export const connectRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/v1/tenants/:tenant/connect/sessions',
+    tag: 'connections',
+    summary: 'Start connecting an OAuth account: a single-use connect link',
+    description:
+      'Send the user to `url`. It is valid once, for ten minutes. At the end the browser returns to `returnUrl` with `coffer_status=connected&coffer_connection_id=…` or `coffer_status=error&coffer_error=…`. With `connectionId`, the flow re-authorises that connection instead of creating one.',
+    auditAction: 'connect.session.create',
+    access: { kind: 'tenant', scope: 'connections:write' },
+    params: TenantParams,
+    body: z
+      .object({
+        provider: ProviderId,
+        displayName: z.string().max(200).optional(),
+        config: z.record(z.string().max(64), z.string().max(8192)).optional(),
+        connectionId: z.string().max(64).optional(),
+        returnUrl: z.string().max(2000),
+        scopes: z.array(z.string().max(200)).max(100).optional(),
+      })
+      .strict(),
+    status: 201,
+    response: z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }),
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING'],
+    async handler({ params, body, coffer, audit, reply, publicUrl }) {
+      const subject = { action: 'connect.session.create', tenant: params.tenant, details: { provider: body.provider } };
+      let session: CreatedConnectSession;
+      try {
+        session = await coffer.connect.create(params.tenant, body as never);
+      } catch (err) {
+        await recordFailure(audit, subject, err);
+        throw err;
+      }
+      // Recorded (never the link) before the link is handed out; if it cannot be, no link is.
+      await audit.record({ ...subject, target: session.id, outcome: 'success' });
+      reply.header('cache-control', 'no-store');
+      return toJson({ id: session.id, url: `${publicUrl}/v1/connect/${session.linkToken}`, expiresAt: session.expiresAt }) as never;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/connect/:link',
+    tag: 'connections',
+    summary: 'Open a connect link (in the browser): redirects to the provider',
+    description: 'Sets a short-lived cookie that binds the flow to this browser. A used or expired link answers 400 CONNECT_SESSION_INVALID.',
+    access: { kind: 'public' },
+    params: z.object({ link: z.string().max(64) }),
+    response: z.null(),
+    errors: ['CONNECT_SESSION_INVALID'],
+    async handler({ params, coffer, reply, publicUrl }) {
+      const started = await coffer.connect.start(params.link, `${publicUrl}${CALLBACK_PATH}`);
+      const secure = publicUrl.startsWith('https:') ? '; Secure' : '';
+      reply.header('set-cookie', `${COOKIE}=${started.binding}; Path=${cookiePath(publicUrl)}; Max-Age=600; HttpOnly; SameSite=Lax${secure}`);
+      reply.header('cache-control', 'no-store');
+      reply.header('referrer-policy', 'no-referrer');
+      return reply.redirect(started.authorizationUrl, 302) as never;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: CALLBACK_PATH,
+    tag: 'connections',
+    summary: 'OAuth redirect URI: finishes the flow, then returns the browser to the application',
+    description: 'Register `<public URL>/v1/oauth/callback` as the redirect URI of your OAuth client at the provider.',
+    access: { kind: 'public' },
+    query: z.record(z.string().max(64), z.union([z.string().max(4096), z.array(z.string().max(4096))])),
+    response: z.null(),
+    errors: ['CONNECT_SESSION_INVALID'],
+    async handler({ request, coffer, reply, publicUrl }) {
+      const url = new URL(request.url, 'http://callback.invalid');
+      const outcome = await coffer.connect.complete(url, cookieValue(request, COOKIE), `${publicUrl}${CALLBACK_PATH}`);
+      reply.header('set-cookie', `${COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; SameSite=Lax`);
+      reply.header('cache-control', 'no-store');
+      reply.header('referrer-policy', 'no-referrer');
+      return reply.redirect(outcome.redirectTo, 302) as never;
+    },
+  }),
+];
