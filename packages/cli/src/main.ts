@@ -11,6 +11,7 @@ import { registerToken } from './commands/token.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConnection } from './commands/connection.js';
 import { registerProviders } from './commands/providers.js';
+import { registerMigrate } from './commands/migrate.js';
 import { processIo, type Io } from './io.js';
 import { Output, SilentExit, UsageError } from './output.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: Io, json = false): Command {
   registerAudit(program, io);
   registerProviders(program, io);
   registerConnection(program, io);
+  registerMigrate(program, io);
   registerServe(program, io);
   const configure = (cmd: Command) => {
     cmd.exitOverride();

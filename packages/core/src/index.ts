@@ -53,3 +53,4 @@ export { ConnectSessions, SESSION_TTL_MS, type ConnectSessionInput, type Created
 export { TokenRefresher, type RefreshOutcome } from './oauth/token-refresher.js';
 export { oauthClientSecretName } from './oauth/oauth-client.js';
 export type { TokenSet } from './oauth/token-set.js';
+export { importLegacy, countLegacyRows, type LegacyMapping, type LegacySource, type LegacyImportOptions, type LegacyImportSummary, type RowProblem } from './migrate/legacy-import.js';

@@ -179,6 +179,23 @@ export interface ConnectionTestResult {
   connection: Connection;
 }
 
+export interface ConnectSessionRequest {
+  provider: string;
+  /** Where the browser returns, with coffer_status=connected&coffer_connection_id=… or coffer_status=error&coffer_error=…. */
+  returnUrl: string;
+  displayName?: string;
+  config?: Record<string, string>;
+  /** Re-authorise this connection instead of creating one. */
+  connectionId?: string;
+  scopes?: string[];
+}
+export interface ConnectSession {
+  id: string;
+  /** Send the user here; valid once, for ten minutes. */
+  url: string;
+  expiresAt: string;
+}
+
 export class CofferApiError extends Error {
   override readonly name = 'CofferApiError';
   constructor(
@@ -301,8 +318,15 @@ export class CofferClient {
     update: (tenant: string, id: string, change: UpdateConnectionRequest) => this.request<Connection>('PATCH', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`, change),
     delete: (tenant: string, id: string) => this.request<Connection>('DELETE', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
     test: (tenant: string, id: string) => this.request<ConnectionTestResult>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/test`),
+    /** Refresh an OAuth connection's token now. */
+    refresh: (tenant: string, id: string) => this.request<Connection>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/refresh`),
     /** Credentials valid now (needs `secrets:reveal`; audited). */
     getCredentials: (tenant: string, id: string) => this.request<UsableCredentials>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/credentials`, {}),
+  };
+
+  readonly connect = {
+    /** A single-use link that takes the user through the provider's consent (OAuth authorization code with PKCE). */
+    createSession: (tenant: string, request: ConnectSessionRequest) => this.request<ConnectSession>('POST', `/v1/tenants/${seg(tenant)}/connect/sessions`, request),
   };
 
   /** Shorthand for `connections.getCredentials`: what an integration calls before each job. */

@@ -166,6 +166,44 @@ export function registerConnection(program: Command, io: Io): void {
     });
 
   connection
+    .command('connect')
+    .description('start connecting an OAuth account: prints a single-use link for the user (served by `coffer serve`)')
+    .addOption(tenantOption())
+    .requiredOption('--provider <id>', 'an OAuth provider (see `coffer providers list`)')
+    .requiredOption('--return-url <url>', 'where the browser goes at the end, with the outcome in its query')
+    .option('--name <name>', 'display name of the new connection')
+    .option('--config <name=value>', 'a non-secret config field (repeatable)', keyValue)
+    .option('--reconnect <id>', 're-authorise this connection instead of creating one')
+    .option('--public-url <url>', 'the URL the service is reached at (env COFFER_PUBLIC_URL, default http://127.0.0.1:8080)')
+    .action(async (flags: { tenant: string; provider: string; returnUrl: string; name?: string; config?: Record<string, string>; reconnect?: string; publicUrl?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const base = (flags.publicUrl ?? io.env.COFFER_PUBLIC_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+      const session = await withCoffer(ctx, async (coffer) => {
+        const created = await coffer.connect.create(flags.tenant, {
+          provider: flags.provider,
+          returnUrl: flags.returnUrl,
+          ...(flags.name !== undefined ? { displayName: flags.name } : {}),
+          ...(flags.config ? { config: flags.config } : {}),
+          ...(flags.reconnect !== undefined ? { connectionId: flags.reconnect } : {}),
+        });
+        await recordCli(coffer, { action: 'connect.session.create', tenant: flags.tenant, target: created.id, details: { provider: flags.provider } });
+        return created;
+      });
+      const url = `${base}/v1/connect/${session.linkToken}`;
+      ctx.out.result({ id: session.id, url, expiresAt: session.expiresAt }, () => `Send the user to this link (valid once, until ${when(session.expiresAt)}):\n\n  ${url}`);
+    });
+
+  connection
+    .command('refresh <id>')
+    .description("refresh an OAuth connection's token now")
+    .addOption(tenantOption())
+    .action(async (id: string, flags: { tenant: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const c = await withCoffer(ctx, (coffer) => coffer.connections.refresh(flags.tenant, id));
+      ctx.out.result(c, () => `Refreshed ${c.id}: expires ${when(c.expiresAt)}.`);
+    });
+
+  connection
     .command('credentials <id>')
     .description('print credentials valid now as JSON (plaintext: recorded in the audit log first)')
     .addOption(tenantOption())

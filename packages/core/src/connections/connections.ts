@@ -194,6 +194,108 @@ export class Connections {
     });
   }
 
+  /**
+   * Imports a connection with its credentials inside the caller's transaction (a batch of
+   * `coffer migrate legacy`). Returns null when `importKey` was imported into this tenant
+   * before, which makes re-runs idempotent.
+   */
+  async importWithin(
+    trx: Kysely<Database>,
+    tenant: string,
+    input: { provider: string; displayName?: string; config?: Record<string, string>; credentials: Record<string, string>; importKey: string },
+  ): Promise<{ id: string; secretName: string } | null> {
+    checkTenantId(tenant);
+    const provider = this.catalog.get(input.provider);
+    const displayName = checkText(input.displayName ?? provider.name, 'A connection name', 200);
+    const config = checkConfig(provider, input.config);
+    const credentials = importedCredentials(provider, input.credentials);
+    const importKey = checkText(input.importKey, 'An import key', 200);
+    const existing = await trx.selectFrom('connections').select('id').where('tenant_id', '=', tenant).where('import_key', '=', importKey).executeTakeFirst();
+    if (existing) return null;
+    await this.ensureTenant(trx, tenant);
+    const id = newConnectionId();
+    const secretName = ownedSecretName(id);
+    const now = Date.now();
+    await this.secrets.putWithin(trx, tenant, secretName, credentials, { type: SECRET_TYPE[provider.auth.mode], cas: 0, metadata: { connection: id, provider: provider.id, imported: true } });
+    const expiresAt = typeof credentials.expires_at === 'number' ? credentials.expires_at : null;
+    await trx
+      .insertInto('connections')
+      .values({
+        id,
+        tenant_id: tenant,
+        provider: provider.id,
+        display_name: displayName,
+        auth_mode: provider.auth.mode,
+        config: JSON.stringify(config),
+        secret_name: secretName,
+        owns_secret: 1,
+        status: 'active',
+        last_error: null,
+        identifier: null,
+        created_at: now,
+        updated_at: now,
+        last_used_at: null,
+        last_refreshed_at: null,
+        expires_at: expiresAt,
+        refresh_lease_until: null,
+        refresh_lease_owner: null,
+        next_refresh_attempt_at: null,
+        refresh_failures: 0,
+        import_key: importKey,
+      })
+      .execute();
+    return { id, secretName };
+  }
+
+  /**
+   * One batch of `coffer migrate legacy`: rows are checked first (a bad row is reported and
+   * left out), then the good ones are written in one transaction. With `dryRun`, only checked.
+   */
+  async importBatch(
+    rows: readonly { row: number; key: string; tenant: string; provider: string; displayName?: string; config: Record<string, string>; credentials: Record<string, string> }[],
+    options: { dryRun: boolean; knownTenants: ReadonlySet<string>; createTenants: boolean },
+  ): Promise<Array<{ row: number; key: string } & ({ outcome: 'imported'; secretName: string } | { outcome: 'skipped' } | { outcome: 'failed'; problem: { code: string; message: string } })>> {
+    type Result = Awaited<ReturnType<Connections['importBatch']>>[number];
+    const results: Result[] = [];
+    const good: typeof rows = [];
+    for (const r of rows) {
+      try {
+        checkTenantId(r.tenant);
+        if (!options.knownTenants.has(r.tenant) && !(options.createTenants && options.dryRun)) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${r.tenant}" does not exist (create it, or pass --create-tenants).`);
+        const provider = this.catalog.get(r.provider);
+        checkConfig(provider, r.config);
+        importedCredentials(provider, r.credentials);
+        (good as (typeof rows)[number][]).push(r);
+      } catch (err) {
+        results.push({ row: r.row, key: r.key, outcome: 'failed', problem: err instanceof CofferError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'unexpected error' } });
+      }
+    }
+    if (options.dryRun) {
+      for (const r of good) {
+        const existing = await this.store.db.selectFrom('connections').select('id').where('tenant_id', '=', r.tenant).where('import_key', '=', r.key).executeTakeFirst();
+        results.push(existing ? { row: r.row, key: r.key, outcome: 'skipped' } : { row: r.row, key: r.key, outcome: 'imported', secretName: '' });
+      }
+      return results;
+    }
+    try {
+      const written = await this.store.writeTransaction(async (trx) => {
+        const out: Result[] = [];
+        for (const r of good) {
+          const made = await this.importWithin(trx, r.tenant, { provider: r.provider, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}), config: r.config, credentials: r.credentials, importKey: r.key });
+          if (made) await this.auditLog.appendWithin(trx, { actor: 'system:import', action: 'connection.import', tenant: r.tenant, target: made.id, outcome: 'success', details: { provider: r.provider, row: r.row } });
+          out.push(made ? { row: r.row, key: r.key, outcome: 'imported', secretName: made.secretName } : { row: r.row, key: r.key, outcome: 'skipped' });
+        }
+        return out;
+      });
+      results.push(...written);
+    } catch (err) {
+      // The whole batch rolled back; a re-run picks these rows up again.
+      const problem = err instanceof CofferError ? { code: err.code, message: `the batch was rolled back: ${err.message}` } : { code: 'INTERNAL', message: 'the batch was rolled back (unexpected error)' };
+      for (const r of good) results.push({ row: r.row, key: r.key, outcome: 'failed', problem });
+    }
+    return results.sort((a, b) => a.row - b.row);
+  }
+
   async get(tenant: string, id: string): Promise<ConnectionInfo> {
     checkTenantId(tenant);
     const row = await this.find(this.store.db, tenant, checkConnectionId(id));
@@ -481,6 +583,33 @@ export class Connections {
       expiresAt: date(row.expires_at),
     };
   }
+}
+
+/**
+ * What an imported row stores: the provider's credential fields, or for OAuth providers a token
+ * set (access_token required; refresh_token, token_type, scope, expires_at optional — expires_at
+ * in epoch seconds, epoch milliseconds or ISO 8601). A token without an expiry is re-validated
+ * within the hour, like a token answer without expires_in.
+ */
+function importedCredentials(provider: ProviderDefinition, input: Record<string, string>): Record<string, string | number | boolean> {
+  if (provider.auth.mode !== 'oauth2' && provider.auth.mode !== 'oauth2_client_credentials') return checkCredentials(provider, input);
+  const allowed = new Set(['access_token', 'refresh_token', 'token_type', 'scope', 'expires_at']);
+  for (const k of Object.keys(input)) if (!allowed.has(k)) throw new CofferError('CONNECTION_INVALID', `credentials for OAuth provider "${provider.id}" take access_token, refresh_token, token_type, scope and expires_at; one field is none of these.`);
+  const access = input.access_token;
+  if (typeof access !== 'string' || access === '' || access.length > 8192) throw new CofferError('CONNECTION_INVALID', 'credentials.access_token is required for an OAuth provider.');
+  const set: TokenSet = { access_token: access, token_type: input.token_type && /^[A-Za-z]{1,20}$/.test(input.token_type) ? input.token_type : 'Bearer' };
+  if (input.refresh_token) set.refresh_token = input.refresh_token;
+  if (input.scope) set.scope = input.scope;
+  const raw = input.expires_at;
+  if (raw !== undefined && raw !== '') {
+    const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (!Number.isFinite(n)) throw new CofferError('CONNECTION_INVALID', 'credentials.expires_at must be epoch seconds, epoch milliseconds or an ISO 8601 date.');
+    set.expires_at = /^\d+$/.test(raw) && n < 1e11 ? n * 1000 : n;
+  } else {
+    set.expires_at = Date.now() + 3600_000;
+    set.expiry_assumed = true;
+  }
+  return tokenSetValue(set);
 }
 
 function encodeCursor(createdAt: number, id: string): string {

@@ -122,6 +122,8 @@ export interface ConnectionsTable {
   refresh_lease_owner: string | null;
   next_refresh_attempt_at: number | null;
   refresh_failures: number;
+  /** Set for connections made by `coffer migrate legacy`: the source row's key. */
+  import_key?: string | null;
 }
 
 export interface OAuthSessionsTable {

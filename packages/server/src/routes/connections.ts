@@ -139,6 +139,22 @@ export const connectionRoutes = [
   }),
   defineRoute({
     method: 'POST',
+    url: '/v1/tenants/:tenant/connections/:id/refresh',
+    tag: 'connections',
+    summary: "Refresh an OAuth connection's token now",
+    description: 'Shares the refresh with any already running for the connection, in any replica; recorded as connection.refresh.',
+    auditAction: 'connection.refresh',
+    access: { kind: 'tenant', scope: 'connections:write' },
+    params: ConnectionParams,
+    response: Connection,
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_UNUSABLE', 'PROVIDER_REQUEST_FAILED'],
+    async handler({ params, coffer }) {
+      // The refresher records its own event (success or failure) in the same transaction as the new token.
+      return toJson(await coffer.connections.refresh(params.tenant, params.id)) as never;
+    },
+  }),
+  defineRoute({
+    method: 'POST',
     url: '/v1/tenants/:tenant/connections/:id/credentials',
     tag: 'connections',
     summary: 'Credentials valid now, and how to use them (plaintext)',

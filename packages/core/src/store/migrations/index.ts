@@ -9,6 +9,7 @@ import * as vault from './0001-vault.js';
 import * as service from './0002-service.js';
 import * as connections from './0003-connections.js';
 import * as oauthSessions from './0004-oauth-sessions.js';
+import * as importKey from './0005-connection-import-key.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0002-service': service,
   '0003-connections': connections,
   '0004-oauth-sessions': oauthSessions,
+  '0005-connection-import-key': importKey,
 };
 
 class StaticProvider implements MigrationProvider {
