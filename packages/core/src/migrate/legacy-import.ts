@@ -110,15 +110,17 @@ async function* readSource(source: LegacySource, mapping: LegacyMapping): AsyncG
       throw new CofferError('DATABASE_UNAVAILABLE', `Cannot open the source SQLite database ${location.target}: ${(err as Error).message}.`);
     }
     try {
-      // Keyset pages in key order: a large table is never read into memory at once.
-      let last: unknown = null;
+      const q = queries(source.table, mapping);
+      // Rows without a key or tenant first (each is reported), then keyset pages in (key, tenant)
+      // order: a large table is never read into memory, and a key shared by tenants is not lost.
+      for (const data of db.prepare(q.incomplete).all() as Row[]) yield { row: ++n, data };
+      let last: [unknown, unknown] | null = null;
       for (;;) {
-        const rows = (last === null
-          ? db.prepare(`select * from "${source.table}" order by "${mapping.key}" limit ?`).all(page)
-          : db.prepare(`select * from "${source.table}" where "${mapping.key}" > ? order by "${mapping.key}" limit ?`).all(last, page)) as Row[];
+        const rows = (last === null ? db.prepare(q.first).all(page) : db.prepare(q.next).all(last[0], last[0], last[1], page)) as Row[];
         if (rows.length === 0) return;
         for (const data of rows) yield { row: ++n, data };
-        last = rows[rows.length - 1]![mapping.key];
+        const tail = rows[rows.length - 1]!;
+        last = [tail[mapping.key], tail[mapping.tenant]];
       }
     } catch (err) {
       if (err instanceof CofferError) throw err;
@@ -135,15 +137,15 @@ async function* readSource(source: LegacySource, mapping: LegacyMapping): AsyncG
     throw new CofferError('DATABASE_UNAVAILABLE', `Cannot reach the source database ${redactUrl(source.url)}: ${(err as Error).message}.`);
   }
   try {
-    let last: unknown = null;
+    const q = queries(source.table, mapping, true);
+    for (const data of (await client.query(q.incomplete)).rows as Row[]) yield { row: ++n, data };
+    let last: [unknown, unknown] | null = null;
     for (;;) {
-      const result =
-        last === null
-          ? await client.query(`select * from "${source.table}" order by "${mapping.key}" limit $1`, [page])
-          : await client.query(`select * from "${source.table}" where "${mapping.key}" > $1 order by "${mapping.key}" limit $2`, [last, page]);
+      const result = last === null ? await client.query(q.first, [page]) : await client.query(q.next, [last[0], last[0], last[1], page]);
       if (result.rows.length === 0) return;
       for (const data of result.rows as Row[]) yield { row: ++n, data };
-      last = (result.rows[result.rows.length - 1] as Row)[mapping.key];
+      const tail = result.rows[result.rows.length - 1] as Row;
+      last = [tail[mapping.key], tail[mapping.tenant]];
     }
   } catch (err) {
     if (err instanceof CofferError) throw err;
@@ -152,6 +154,19 @@ async function* readSource(source: LegacySource, mapping: LegacyMapping): AsyncG
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The statements that read a table: incomplete rows, then keyset pages over (key, tenant). */
+function queries(table: string, mapping: LegacyMapping, postgres = false) {
+  const k = `"${mapping.key}"`;
+  const t = `"${mapping.tenant}"`;
+  const p = (i: number) => (postgres ? `$${i}` : '?');
+  const complete = `${k} is not null and ${t} is not null`;
+  return {
+    incomplete: `select * from "${table}" where ${k} is null or ${t} is null`,
+    first: `select * from "${table}" where ${complete} order by ${k}, ${t} limit ${p(1)}`,
+    next: `select * from "${table}" where ${complete} and (${k} > ${p(1)} or (${k} = ${p(2)} and ${t} > ${p(3)})) order by ${k}, ${t} limit ${p(4)}`,
+  };
 }
 
 const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined);
@@ -210,6 +225,8 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
       try {
         await coffer.tenants.create(tenant);
       } catch (err) {
+        // An invalid id is reported on each of its rows by the batch; an existing one is fine.
+        if (err instanceof CofferError && err.code === 'TENANT_ID_INVALID') continue;
         if (!(err instanceof CofferError && err.code === 'TENANT_EXISTS')) throw err;
       }
       knownTenants.add(tenant);
