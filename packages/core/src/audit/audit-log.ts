@@ -205,14 +205,25 @@ export class AuditLog {
    * event commit together or not at all: a change whose event cannot be written is rolled back.
    */
   async appendWithin(trx: Kysely<Database>, input: AuditEventInput): Promise<void> {
+    await this.appendManyWithin(trx, [input]);
+  }
+
+  /** {@link appendWithin} for several events: one head lock and one insert for them all. */
+  async appendManyWithin(trx: Kysely<Database>, inputs: readonly AuditEventInput[]): Promise<void> {
+    if (inputs.length === 0) return;
     try {
-      const [row] = chain(await this.lockHead(trx), [{ row: toRow(input), resolve: () => {}, reject: () => {} }]);
-      await trx.insertInto('audit_events').values(row!).execute();
-      await trx.updateTable('audit_head').set({ seq: row!.seq, hash: row!.hash }).where('id', '=', 1).execute();
+      const rows = chain(
+        await this.lockHead(trx),
+        inputs.map((input) => ({ row: toRow(input), resolve: () => {}, reject: () => {} })),
+      );
+      // Bounded statements: at most 64 rows (896 parameters) per insert.
+      for (let i = 0; i < rows.length; i += 64) await trx.insertInto('audit_events').values(rows.slice(i, i + 64)).execute();
+      const last = rows[rows.length - 1]!;
+      await trx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
     } catch {
       throw auditUnavailable();
     }
-    this.options.onCommit?.(1);
+    this.options.onCommit?.(inputs.length);
   }
 
   /** Writes a batch and settles its promises; a failure of a single event rejects it. */

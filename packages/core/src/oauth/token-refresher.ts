@@ -11,15 +11,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { Kysely } from 'kysely';
+import type { AuditEventInput, AuditLog } from '../audit/audit-log.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { ProviderDefinition } from '../providers/provider-schema.js';
 import type { Store } from '../store/database.js';
-import type { ConnectionsTable } from '../store/schema.js';
+import type { ConnectionsTable, Database } from '../store/schema.js';
 import type { Secrets } from '../vault/secrets.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, type OAuthClientSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from './token-set.js';
 
 export interface RefresherOptions {
@@ -178,7 +179,7 @@ export class TokenRefresher {
   }
 
   /** A refresh grant, a new client credentials grant, or (no refresh token) a validation. */
-  private async requestNewTokens(row: ConnectionsTable, provider: ProviderDefinition, config: Record<string, string>, current: TokenSet): Promise<TokenSet> {
+  private async requestNewTokens(row: ConnectionsTable, provider: ProviderDefinition, config: Record<string, string>, current: TokenSet, knownClient?: OAuthClientSettings): Promise<TokenSet> {
     const settings = oauthSettings(provider);
     const now = Date.now();
     if (provider.auth.mode === 'oauth2' && current.refresh_token === undefined) {
@@ -190,7 +191,7 @@ export class TokenRefresher {
       }
       return { ...current, expires_at: now + (settings.defaultExpiresIn ?? this.validationSeconds) * 1000, expiry_assumed: true };
     }
-    const client = await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
+    const client = knownClient ?? (await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant));
     const { as, client: c, auth, http } = endpointsFor(provider, config, client);
     if (provider.auth.mode === 'oauth2_client_credentials') {
       const params = new URLSearchParams();
@@ -234,13 +235,18 @@ export class TokenRefresher {
 
   /**
    * The proactive pass: refreshes OAuth connections whose tokens expire within `windowMs`,
-   * `concurrency` at a time. Safe to run in every replica at once: the leases divide the work.
+   * `concurrency` requests at a time. Safe to run in every replica at once: the leases divide
+   * the work. Built for volume: leases are taken for a chunk of connections in one statement,
+   * the OAuth client is looked up once per tenant and provider, and finished refreshes are
+   * committed in batches (one transaction, one audit head lock, one disk sync per batch). A
+   * batch that cannot commit is retried one refresh at a time, so one bad row costs no other
+   * connection its rotated refresh token.
    */
   async refreshDue(options: { windowMs: number; limit?: number; concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<RefreshOutcome> {
     const now = Date.now();
     const due = await this.store.db
       .selectFrom('connections')
-      .select(['id', 'tenant_id'])
+      .select('id')
       .where('status', 'in', ['active', 'error'])
       .where('auth_mode', 'in', OAUTH_MODES)
       .where('expires_at', 'is not', null)
@@ -251,31 +257,154 @@ export class TokenRefresher {
       .limit(options.limit ?? 5000)
       .execute();
     const outcome: RefreshOutcome = { attempted: 0, refreshed: 0, failed: 0 };
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) {
-        const { id, tenant_id } = due[next++]!;
-        outcome.attempted += 1;
-        try {
-          if (await this.refreshIfDue(tenant_id, id, options.windowMs)) outcome.refreshed += 1;
-        } catch {
-          outcome.failed += 1;
+    const clients = new Map<string, Promise<OAuthClientSettings>>();
+    const concurrency = Math.max(1, options.concurrency ?? 16);
+    for (let i = 0; i < due.length; i += CLAIM_CHUNK) {
+      const rows = await this.claimMany(due.slice(i, i + CLAIM_CHUNK).map((d) => d.id), options.windowMs);
+      let pending: Finished[] = [];
+      // SQLite has one writer; PostgreSQL runs a few batch transactions side by side (their writes
+      // overlap, and only the audit head lock at their end is taken one after another).
+      const parallel = this.store.dialect === 'postgres' ? PG_PARALLEL_COMMITS : 1;
+      const inFlight = new Set<Promise<void>>();
+      const commit = async () => {
+        const batch = pending;
+        pending = [];
+        while (inFlight.size >= parallel) await Promise.race(inFlight);
+        const p: Promise<void> = this.commitFinished(batch, outcome).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      };
+      let next = 0;
+      const worker = async () => {
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          outcome.attempted += 1;
+          // Awaited first: `pending` is swapped by each commit, so it is read only once the result is in.
+          const finished = await this.attempt(row, clients);
+          pending.push(finished);
+          if (pending.length >= COMMIT_BATCH) await commit();
+          options.onProgress?.(outcome.attempted, due.length);
         }
-        options.onProgress?.(outcome.attempted, due.length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, due.length)) }, worker));
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, rows.length)) }, worker));
+      await commit();
+      await Promise.all(inFlight);
+    }
     return outcome;
   }
 
-  /** Like `refresh`, but with the job's window instead of the provider's buffer. */
-  private async refreshIfDue(tenant: string, id: string, windowMs: number): Promise<boolean> {
-    const row = await this.store.db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
-    if (!row || row.expires_at === null || row.expires_at >= Date.now() + windowMs) return false;
-    if (!(await this.claim(row, Date.now()))) return false;
-    const provider = this.catalog.get(row.provider);
-    const set = readTokenSet((await this.secrets.reveal(tenant, row.secret_name)).value);
-    const next = await this.refreshClaimed(row, provider, set);
-    return next !== set;
+  /** Takes the leases of every connection in `ids` that is free, in one statement; returns those taken. */
+  private async claimMany(ids: string[], windowMs: number): Promise<ConnectionsTable[]> {
+    if (ids.length === 0) return [];
+    const now = Date.now();
+    const until = now + this.leaseMs;
+    // A fresh owner tag per claim, so the rows read back are exactly the ones this claim took.
+    const tag = `${this.owner}.${randomBytes(4).toString('hex')}`;
+    await this.store.db
+      .updateTable('connections')
+      .set({ refresh_lease_until: until, refresh_lease_owner: tag })
+      .where('id', 'in', ids)
+      .where('status', 'in', ['active', 'error'])
+      // Still due: another replica may have refreshed it since the list was read.
+      .where('expires_at', '<', now + windowMs)
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
+      .execute();
+    return this.store.db.selectFrom('connections').selectAll().where('id', 'in', ids).where('refresh_lease_owner', '=', tag).execute();
   }
+
+  /** One refresh request for a claimed connection; never throws. */
+  private async attempt(row: ConnectionsTable, clients: Map<string, Promise<OAuthClientSettings>>): Promise<Finished> {
+    const started = Date.now();
+    let provider: ProviderDefinition;
+    let current: TokenSet;
+    try {
+      provider = this.catalog.get(row.provider);
+      current = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+    } catch (err) {
+      return { row, started, failure: { code: err instanceof CofferError ? err.code : 'error', message: 'the stored token set could not be read', invalidGrant: false, expired: false } };
+    }
+    try {
+      const key = `${row.tenant_id}\u0000${row.provider}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
+        client.catch(() => clients.delete(key));
+        clients.set(key, client);
+      }
+      const next = await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current, await client);
+      return { row, started, provider, current, next };
+    } catch (err) {
+      const failure = err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE' ? { code: 'expired', message: err.message, invalidGrant: false, expired: true } : { ...describeOAuthError(err), expired: false };
+      return { row, started, provider, current, failure };
+    }
+  }
+
+  /** Commits finished refreshes in one transaction; if that fails, one at a time. */
+  private async commitFinished(batch: Finished[], outcome: RefreshOutcome): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      await this.store.writeTransaction(async (trx) => {
+        for (const f of batch) await this.writeFinished(trx, f);
+        await this.auditLog.appendManyWithin(trx, batch.map((f) => this.refreshEvent(f)));
+      });
+      for (const f of batch) f.next ? (outcome.refreshed += 1) : (outcome.failed += 1);
+    } catch {
+      if (batch.length === 1) {
+        outcome.failed += 1;
+        return;
+      }
+      for (const f of batch) await this.commitFinished([f], outcome);
+    }
+  }
+
+  private async writeFinished(trx: Kysely<Database>, f: Finished): Promise<void> {
+    const now = Date.now();
+    if (f.next) {
+      await this.secrets.putWithin(trx, f.row.tenant_id, f.row.secret_name, tokenSetValue(f.next), { type: 'oauth2' });
+      await trx
+        .updateTable('connections')
+        .set({ status: 'active', last_error: null, expires_at: f.next.expires_at ?? null, last_refreshed_at: now, updated_at: now, refresh_failures: 0, next_refresh_attempt_at: f.started + this.minAttemptIntervalMs, refresh_lease_until: null, refresh_lease_owner: null })
+        .where('id', '=', f.row.id)
+        .execute();
+      return;
+    }
+    const failure = f.failure!;
+    const status = failure.invalidGrant ? 'refresh_failed' : failure.expired ? 'expired' : f.row.status === 'error' ? 'error' : 'active';
+    await trx
+      .updateTable('connections')
+      .set({
+        status,
+        last_error: `refresh failed: ${failure.message}`,
+        updated_at: now,
+        refresh_failures: f.row.refresh_failures + 1,
+        next_refresh_attempt_at: failure.invalidGrant || failure.expired ? null : f.started + Math.max(this.minAttemptIntervalMs, Math.min(3_600_000, this.minAttemptIntervalMs * 2 ** f.row.refresh_failures)),
+        refresh_lease_until: null,
+        refresh_lease_owner: null,
+      })
+      .where('id', '=', f.row.id)
+      .execute();
+  }
+
+  private refreshEvent(f: Finished): AuditEventInput {
+    if (f.next) {
+      return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'success', details: { provider: f.row.provider, rotated: f.next.refresh_token !== undefined && f.next.refresh_token !== f.current?.refresh_token } };
+    }
+    return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: f.failure!.invalidGrant ? 'invalid_grant' : f.failure!.code, details: { provider: f.row.provider } };
+  }
+}
+
+/** Connections leased per claim statement in the proactive pass. */
+const CLAIM_CHUNK = 500;
+/** Batch transactions that may run at once on PostgreSQL. */
+const PG_PARALLEL_COMMITS = 4;
+/** Finished refreshes committed per transaction in the proactive pass. */
+const COMMIT_BATCH = 50;
+
+interface Finished {
+  row: ConnectionsTable;
+  started: number;
+  provider?: ProviderDefinition;
+  current?: TokenSet;
+  next?: TokenSet;
+  failure?: { code: string; message: string; invalidGrant: boolean; expired: boolean };
 }

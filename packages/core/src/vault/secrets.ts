@@ -226,7 +226,8 @@ export class Secrets {
       })
       .where('id', '=', secret.id)
       .execute();
-    await this.prune(trx, secret.id, keep);
+    // Versions beyond the kept number exist only once the secret has had more than that.
+    if (version > keep) await this.prune(trx, secret.id, keep);
     const result = { name, version, createdAt: new Date(now) };
     if (audit) await this.auditLog.appendWithin(trx, audit(result));
     return result;
