@@ -549,3 +549,32 @@ forEachBackend('vault', (backend) => {
     });
   });
 });
+
+forEachBackend('many versions in one transaction', (backend) => {
+  it('putManyWithin writes what putWithin would, prunes past the kept number, and touches nothing else', async () => {
+    const coffer = await openCoffer(backend());
+    try {
+      const [a, b] = [tenantId('many'), tenantId('many')];
+      for (const t of [a, b]) await coffer.tenants.create(t);
+      for (const t of [a, b]) for (const n of ['k1', 'k2']) await coffer.secrets.put(t, n, { token: `${t}-${n}-v1` }, { maxVersions: 2 });
+      await coffer.secrets.put(b, 'bystander', 'untouched-value');
+      const store = (coffer as unknown as { secrets: { store: import('../src/store/database.js').Store } }).secrets.store;
+      for (let round = 2; round <= 4; round++) {
+        await store.writeTransaction((trx) =>
+          coffer.secrets.putManyWithin(trx, [a, b].flatMap((t) => ['k1', 'k2'].map((n) => ({ tenant: t, name: n, value: { token: `${t}-${n}-v${round}` } })))),
+        );
+      }
+      for (const t of [a, b]) {
+        for (const n of ['k1', 'k2']) {
+          expect(await coffer.secrets.reveal(t, n)).toMatchObject({ version: 4, value: { token: `${t}-${n}-v4` } });
+          expect((await coffer.secrets.reveal(t, n, { version: 3 })).value).toEqual({ token: `${t}-${n}-v3` });
+          expect((await coffer.secrets.versions(t, n)).map((v) => v.version)).toEqual([4, 3]);
+        }
+      }
+      expect(await coffer.secrets.reveal(b, 'bystander')).toMatchObject({ version: 1, value: 'untouched-value' });
+      await expectCode(store.writeTransaction((trx) => coffer.secrets.putManyWithin(trx, [{ tenant: a, name: 'missing', value: 'x' }])), 'SECRET_NOT_FOUND');
+    } finally {
+      await coffer.close();
+    }
+  });
+});

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditEventInput, AuditLog } from '../audit/audit-log.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
@@ -344,7 +344,23 @@ export class TokenRefresher {
     if (batch.length === 0) return;
     try {
       await this.store.writeTransaction(async (trx) => {
-        for (const f of batch) await this.writeFinished(trx, f);
+        // A single refresh (also the retry of a batch that failed) takes the plain path.
+        if (batch.length === 1) {
+          await this.writeFinished(trx, batch[0]!);
+          await this.auditLog.appendWithin(trx, this.refreshEvent(batch[0]!));
+          return;
+        }
+        const refreshed = batch.filter((f) => f.next);
+        // The new token sets, then the connections, each in a few statements for the whole batch.
+        await this.secrets.putManyWithin(trx, refreshed.map((f) => ({ tenant: f.row.tenant_id, name: f.row.secret_name, value: tokenSetValue(f.next!), type: 'oauth2' as const })));
+        const now = Date.now();
+        for (let i = 0; i < refreshed.length; i += 200) {
+          const part = refreshed.slice(i, i + 200);
+          await sql`with v(id, expires_at, next_attempt) as (values ${sql.join(
+            part.map((f) => sql`(${f.row.id}, cast(${f.next!.expires_at ?? null} as bigint), cast(${f.started + this.minAttemptIntervalMs} as bigint))`),
+          )}) update connections set status = 'active', last_error = null, expires_at = v.expires_at, last_refreshed_at = ${now}, updated_at = ${now}, refresh_failures = 0, next_refresh_attempt_at = v.next_attempt, refresh_lease_until = null, refresh_lease_owner = null from v where connections.id = v.id`.execute(trx);
+        }
+        for (const f of batch) if (!f.next) await this.writeFinished(trx, f);
         await this.auditLog.appendManyWithin(trx, batch.map((f) => this.refreshEvent(f)));
       });
       for (const f of batch) f.next ? (outcome.refreshed += 1) : (outcome.failed += 1);

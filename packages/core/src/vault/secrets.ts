@@ -4,7 +4,7 @@
  * by tenant in the query itself.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CofferError, isCofferError } from '../errors.js';
 import { open, seal, type CipherContext } from '../crypto/envelope.js';
 import { generateKey } from '../crypto/key-check.js';
@@ -162,6 +162,67 @@ export class Secrets {
       return await this.writePrepared(trx, write);
     } finally {
       write.payload.fill(0);
+    }
+  }
+
+  /**
+   * New versions of many existing secrets in the caller's transaction, in a few statements for
+   * them all: one lock read, one insert, one update per kept-versions value (the proactive token
+   * refresh writes hundreds of token sets this way). Every secret must exist; the crypto is
+   * exactly {@link putWithin}'s. Versions beyond each secret's kept number are pruned.
+   */
+  async putManyWithin(trx: Kysely<Database>, items: readonly { tenant: string; name: string; value: SecretValue; type?: SecretType }[]): Promise<PutResult[]> {
+    if (items.length === 0) return [];
+    const writes = items.map((i) => prepareWrite(i.tenant, i.name, i.value, i.type ? { type: i.type } : {}));
+    try {
+      // One lock read for all (rows of other tenants cannot match: both columns are compared).
+      let q = trx.selectFrom('secrets').selectAll().where((eb) => eb.or(writes.map((w) => eb.and([eb('tenant_id', '=', w.tenant), eb('name', '=', w.name)]))));
+      if (this.store.dialect === 'postgres') q = q.forUpdate();
+      const found = await q.execute();
+      const byKey = new Map(found.map((r) => [`${r.tenant_id}\u0000${r.name}`, r]));
+      const byId = new Map(found.map((r) => [r.id, r]));
+      const tenantKeys = new Map<string, { version: number; key: Buffer }>();
+      const now = Date.now();
+      const rows: SecretVersionsTable[] = [];
+      const next = new Map<string, number>();
+      for (const w of writes) {
+        const secret = byKey.get(`${w.tenant}\u0000${w.name}`);
+        if (!secret) throw new CofferError('SECRET_NOT_FOUND', `Secret "${w.name}" does not exist in tenant "${w.tenant}".`);
+        if (w.type === undefined) checkValueShape(w.value, secret.type as SecretType);
+        let tenantKey = tenantKeys.get(w.tenant);
+        if (!tenantKey) tenantKeys.set(w.tenant, (tenantKey = await this.keyring.newestTenantKey(trx, w.tenant)));
+        const version = (next.get(secret.id) ?? secret.latest_version) + 1;
+        next.set(secret.id, version);
+        const dek = generateKey();
+        rows.push({
+          secret_id: secret.id,
+          tenant_id: w.tenant,
+          version,
+          key_version: tenantKey.version,
+          wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', w.tenant, secret.id, version)),
+          ciphertext: seal(dek, 0, w.payload, ctx('value', w.tenant, secret.id, version)),
+          masked: seal(dek, 0, w.maskJson, ctx('mask', w.tenant, secret.id, version)),
+          state: 'active' as const,
+          created_at: now,
+          deleted_at: null,
+          destroyed_at: null,
+        });
+        dek.fill(0);
+      }
+      for (let i = 0; i < rows.length; i += 100) await trx.insertInto('secret_versions').values(rows.slice(i, i + 100)).execute();
+      // Every secret's new latest version in one statement (a VALUES list joined on the id).
+      const latest = [...next];
+      for (let i = 0; i < latest.length; i += 200) {
+        const part = latest.slice(i, i + 200);
+        await sql`with v(id, version) as (values ${sql.join(part.map(([id, version]) => sql`(${id}, cast(${version} as integer))`))}) update secrets set latest_version = v.version, updated_at = ${now} from v where secrets.id = v.id`.execute(trx);
+      }
+      for (const [id, version] of latest) {
+        const secret = byId.get(id)!;
+        if (version > secret.max_versions) await this.prune(trx, id, secret.max_versions);
+      }
+      return writes.map((w, i) => ({ name: w.name, version: rows[i]!.version, createdAt: new Date(now) }));
+    } finally {
+      for (const w of writes) w.payload.fill(0);
     }
   }
 
