@@ -414,7 +414,7 @@ const CLAIM_CHUNK = 500;
 /** Batch transactions that may run at once on PostgreSQL. */
 const PG_PARALLEL_COMMITS = 4;
 /** Finished refreshes committed per transaction in the proactive pass. */
-const COMMIT_BATCH = 50;
+const COMMIT_BATCH = 200;
 
 interface Finished {
   row: ConnectionsTable;
