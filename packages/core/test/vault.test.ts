@@ -551,7 +551,7 @@ forEachBackend('vault', (backend) => {
 });
 
 forEachBackend('many versions in one transaction', (backend) => {
-  it('putManyWithin writes what putWithin would, prunes past the kept number, and touches nothing else', async () => {
+  it('putManyWithin writes what putWithin would, prunes past the kept number, and touches nothing else; revealMany reads them back', async () => {
     const coffer = await openCoffer(backend());
     try {
       const [a, b] = [tenantId('many'), tenantId('many')];
@@ -573,6 +573,21 @@ forEachBackend('many versions in one transaction', (backend) => {
       }
       expect(await coffer.secrets.reveal(b, 'bystander')).toMatchObject({ version: 1, value: 'untouched-value' });
       await expectCode(store.writeTransaction((trx) => coffer.secrets.putManyWithin(trx, [{ tenant: a, name: 'missing', value: 'x' }])), 'SECRET_NOT_FOUND');
+
+      // revealMany: current values of many secrets in one read; unreadable or missing ones left out.
+      await coffer.secrets.delete(b, 'k2');
+      const many = await coffer.secrets.revealMany([
+        { tenant: a, name: 'k1' },
+        { tenant: a, name: 'k2' },
+        { tenant: b, name: 'k1' },
+        { tenant: b, name: 'k2' },
+        { tenant: b, name: 'bystander' },
+        { tenant: a, name: 'bystander' },
+        { tenant: a, name: 'nothing-here' },
+      ]);
+      expect([...many.keys()].sort()).toEqual([`${a}\u0000k1`, `${a}\u0000k2`, `${b}\u0000bystander`, `${b}\u0000k1`].sort());
+      expect(many.get(`${a}\u0000k2`)).toMatchObject({ version: 4, value: { token: `${a}-k2-v4` } });
+      expect(many.get(`${b}\u0000bystander`)?.value).toBe('untouched-value');
     } finally {
       await coffer.close();
     }

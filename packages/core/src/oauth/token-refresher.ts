@@ -261,6 +261,8 @@ export class TokenRefresher {
     const concurrency = Math.max(1, options.concurrency ?? 16);
     for (let i = 0; i < due.length; i += CLAIM_CHUNK) {
       const rows = await this.claimMany(due.slice(i, i + CLAIM_CHUNK).map((d) => d.id), options.windowMs);
+      // The chunk's current token sets in one read.
+      const sets = await this.secrets.revealMany(rows.map((r) => ({ tenant: r.tenant_id, name: r.secret_name })));
       let pending: Finished[] = [];
       // SQLite has one writer; PostgreSQL runs a few batch transactions side by side (their writes
       // overlap, and only the audit head lock at their end is taken one after another).
@@ -279,7 +281,7 @@ export class TokenRefresher {
           const row = rows[next++]!;
           outcome.attempted += 1;
           // Awaited first: `pending` is swapped by each commit, so it is read only once the result is in.
-          const finished = await this.attempt(row, clients);
+          const finished = await this.attempt(row, clients, sets.get(`${row.tenant_id}\u0000${row.secret_name}`)?.value);
           pending.push(finished);
           if (pending.length >= COMMIT_BATCH) await commit();
           options.onProgress?.(outcome.attempted, due.length);
@@ -313,13 +315,13 @@ export class TokenRefresher {
   }
 
   /** One refresh request for a claimed connection; never throws. */
-  private async attempt(row: ConnectionsTable, clients: Map<string, Promise<OAuthClientSettings>>): Promise<Finished> {
+  private async attempt(row: ConnectionsTable, clients: Map<string, Promise<OAuthClientSettings>>, value: unknown): Promise<Finished> {
     const started = Date.now();
     let provider: ProviderDefinition;
     let current: TokenSet;
     try {
       provider = this.catalog.get(row.provider);
-      current = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      current = readTokenSet(value ?? (await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
     } catch (err) {
       return { row, started, failure: { code: err instanceof CofferError ? err.code : 'error', message: 'the stored token set could not be read', invalidGrant: false, expired: false } };
     }

@@ -372,6 +372,41 @@ export class Secrets {
     }
   }
 
+  /**
+   * The current values of many secrets in one query (the proactive token refresh reads a chunk
+   * of token sets this way). Secrets that are missing or not readable are left out of the map;
+   * the caller decides what that means. Keyed by `tenant NUL name`.
+   */
+  async revealMany(pairs: readonly { tenant: string; name: string }[]): Promise<Map<string, RevealedSecret>> {
+    const out = new Map<string, RevealedSecret>();
+    for (let i = 0; i < pairs.length; i += 200) {
+      const part = pairs.slice(i, i + 200);
+      for (const p of part) {
+        checkTenantId(p.tenant);
+        checkSecretName(p.name);
+      }
+      const rows = await this.store.db
+        .selectFrom('secrets as s')
+        .innerJoin('secret_versions as v', (j) => j.onRef('v.secret_id', '=', 's.id').onRef('v.version', '=', 's.latest_version'))
+        .select(['s.tenant_id as tenant_id', 's.name as name', 's.id as secret_id', 's.type as type', 'v.version as version', 'v.state as state', 'v.key_version as key_version', 'v.wrapped_dek as wrapped_dek', 'v.ciphertext as ciphertext'])
+        .where((eb) => eb.or(part.map((p) => eb.and([eb('s.tenant_id', '=', p.tenant), eb('s.name', '=', p.name)]))))
+        .execute();
+      for (const row of rows) {
+        if (row.state !== 'active' || row.key_version === null || !row.wrapped_dek || !row.ciphertext) continue;
+        const cached = this.keyring.cachedTenantKey(row.tenant_id, row.key_version);
+        const dek = (cached && this.unwrapDataKeyWith(cached, row.tenant_id, row.secret_id, row)) ?? (await this.unwrapDataKey(row.tenant_id, row.secret_id, row, cached !== undefined));
+        try {
+          const payload = open(dek, row.ciphertext, ctx('value', row.tenant_id, row.secret_id, row.version));
+          out.set(`${row.tenant_id}\u0000${row.name}`, { name: row.name, type: row.type as SecretType, version: row.version, value: decodeValue(payload) });
+          payload.fill(0);
+        } finally {
+          dek.fill(0);
+        }
+      }
+    }
+    return out;
+  }
+
   private checkReadable(name: string, row: Pick<VersionRow, 'state' | 'version'>): void {
     if (row.state === 'deleted') {
       throw new CofferError('SECRET_VERSION_DELETED', `Version ${row.version} of "${name}" is deleted; undelete it or read another version.`, { version: row.version });
