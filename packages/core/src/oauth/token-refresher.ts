@@ -259,22 +259,24 @@ export class TokenRefresher {
     const outcome: RefreshOutcome = { attempted: 0, refreshed: 0, failed: 0 };
     const clients = new Map<string, Promise<OAuthClientSettings>>();
     const concurrency = Math.max(1, options.concurrency ?? 16);
+    // SQLite has one writer; PostgreSQL runs a few batch transactions side by side (their writes
+    // overlap, and only the audit head lock at their end is taken one after another). Commits
+    // run on while the next chunk is claimed and requested.
+    const parallel = this.store.dialect === 'postgres' ? PG_PARALLEL_COMMITS : 1;
+    const inFlight = new Set<Promise<void>>();
+    let pending: Finished[] = [];
+    const commit = async () => {
+      const batch = pending;
+      pending = [];
+      if (batch.length === 0) return;
+      while (inFlight.size >= parallel) await Promise.race(inFlight);
+      const p: Promise<void> = this.commitFinished(batch, outcome).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
     for (let i = 0; i < due.length; i += CLAIM_CHUNK) {
       const rows = await this.claimMany(due.slice(i, i + CLAIM_CHUNK).map((d) => d.id), options.windowMs);
       // The chunk's current token sets in one read.
       const sets = await this.secrets.revealMany(rows.map((r) => ({ tenant: r.tenant_id, name: r.secret_name })));
-      let pending: Finished[] = [];
-      // SQLite has one writer; PostgreSQL runs a few batch transactions side by side (their writes
-      // overlap, and only the audit head lock at their end is taken one after another).
-      const parallel = this.store.dialect === 'postgres' ? PG_PARALLEL_COMMITS : 1;
-      const inFlight = new Set<Promise<void>>();
-      const commit = async () => {
-        const batch = pending;
-        pending = [];
-        while (inFlight.size >= parallel) await Promise.race(inFlight);
-        const p: Promise<void> = this.commitFinished(batch, outcome).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      };
       let next = 0;
       const worker = async () => {
         while (next < rows.length) {
@@ -289,8 +291,8 @@ export class TokenRefresher {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, rows.length)) }, worker));
       await commit();
-      await Promise.all(inFlight);
     }
+    await Promise.all(inFlight);
     return outcome;
   }
 
