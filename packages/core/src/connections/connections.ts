@@ -91,6 +91,43 @@ function checkConnectionId(id: unknown): string {
   return id;
 }
 
+/** A new connection row: active, no error, no lease; the fields that differ are given. */
+function newConnectionRow(f: {
+  id: string;
+  tenant: string;
+  provider: ProviderDefinition;
+  displayName: string;
+  config: Record<string, string>;
+  secretName: string;
+  owned: boolean;
+  now: number;
+  expiresAt: number | null;
+  refreshedAt: number | null;
+}): ConnectionsTable {
+  return {
+    id: f.id,
+    tenant_id: f.tenant,
+    provider: f.provider.id,
+    display_name: f.displayName,
+    auth_mode: f.provider.auth.mode,
+    config: JSON.stringify(f.config),
+    secret_name: f.secretName,
+    owns_secret: f.owned ? 1 : 0,
+    status: 'active',
+    last_error: null,
+    identifier: null,
+    created_at: f.now,
+    updated_at: f.now,
+    last_used_at: null,
+    last_refreshed_at: f.refreshedAt,
+    expires_at: f.expiresAt,
+    refresh_lease_until: null,
+    refresh_lease_owner: null,
+    next_refresh_attempt_at: null,
+    refresh_failures: 0,
+  };
+}
+
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /** The vault secret a connection creates for its credentials. */
@@ -156,28 +193,7 @@ export class Connections {
     const owned = credentials !== undefined;
     if (owned) secretName = ownedSecretName(id);
     const now = Date.now();
-    const row: ConnectionsTable = {
-      id,
-      tenant_id: tenant,
-      provider: provider.id,
-      display_name: displayName,
-      auth_mode: provider.auth.mode,
-      config: JSON.stringify(config),
-      secret_name: secretName,
-      owns_secret: owned ? 1 : 0,
-      status: 'active',
-      last_error: null,
-      identifier: null,
-      created_at: now,
-      updated_at: now,
-      last_used_at: null,
-      last_refreshed_at: expiresAt === null ? null : now,
-      expires_at: expiresAt,
-      refresh_lease_until: null,
-      refresh_lease_owner: null,
-      next_refresh_attempt_at: null,
-      refresh_failures: 0,
-    };
+    const row = newConnectionRow({ id, tenant, provider, displayName, config, secretName, owned, now, expiresAt, refreshedAt: expiresAt === null ? null : now });
     return this.store.writeTransaction(async (trx) => {
       await this.ensureTenant(trx, tenant);
       if (credentials) {
@@ -220,29 +236,7 @@ export class Connections {
     const expiresAt = typeof credentials.expires_at === 'number' ? credentials.expires_at : null;
     await trx
       .insertInto('connections')
-      .values({
-        id,
-        tenant_id: tenant,
-        provider: provider.id,
-        display_name: displayName,
-        auth_mode: provider.auth.mode,
-        config: JSON.stringify(config),
-        secret_name: secretName,
-        owns_secret: 1,
-        status: 'active',
-        last_error: null,
-        identifier: null,
-        created_at: now,
-        updated_at: now,
-        last_used_at: null,
-        last_refreshed_at: null,
-        expires_at: expiresAt,
-        refresh_lease_until: null,
-        refresh_lease_owner: null,
-        next_refresh_attempt_at: null,
-        refresh_failures: 0,
-        import_key: importKey,
-      })
+      .values({ ...newConnectionRow({ id, tenant, provider, displayName, config, secretName, owned: true, now, expiresAt, refreshedAt: null }), import_key: importKey })
       .execute();
     return { id, secretName };
   }
@@ -466,31 +460,8 @@ export class Connections {
         const secretName = ownedSecretName(id);
         await this.ensureTenant(trx, tenant);
         await this.secrets.putWithin(trx, tenant, secretName, tokenSetValue(input.tokens), { type: 'oauth2', cas: 0, metadata: { connection: id, provider: provider.id } });
-        await trx
-          .insertInto('connections')
-          .values({
-            id,
-            tenant_id: tenant,
-            provider: provider.id,
-            display_name: input.displayName ?? provider.name,
-            auth_mode: provider.auth.mode,
-            config: JSON.stringify(input.config),
-            secret_name: secretName,
-            owns_secret: 1,
-            status: 'active',
-            last_error: null,
-            identifier: null,
-            created_at: now,
-            updated_at: now,
-            last_used_at: null,
-            last_refreshed_at: now,
-            expires_at: input.tokens.expires_at ?? null,
-            refresh_lease_until: null,
-            refresh_lease_owner: null,
-            next_refresh_attempt_at: null,
-            refresh_failures: 0,
-          })
-          .execute();
+        const row = newConnectionRow({ id, tenant, provider, displayName: input.displayName ?? provider.name, config: input.config, secretName, owned: true, now, expiresAt: input.tokens.expires_at ?? null, refreshedAt: now });
+        await trx.insertInto('connections').values(row).execute();
       }
       await input.onCommit(trx, id);
       await this.auditLog.appendWithin(trx, {

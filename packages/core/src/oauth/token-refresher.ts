@@ -133,49 +133,22 @@ export class TokenRefresher {
   }
 
   private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet): Promise<TokenSet> {
-    const config = JSON.parse(row.config) as Record<string, string>;
     const started = Date.now();
-    let next: TokenSet;
+    let f: Finished;
     try {
-      next = await this.requestNewTokens(row, provider, config, current);
+      f = { row, started, provider, current, next: await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current) };
     } catch (err) {
-      const failure = err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE' ? { code: 'expired', message: err.message, invalidGrant: false, expired: true } : { ...describeOAuthError(err), expired: false };
-      await this.recordFailure(row, failure, started);
-      if (failure.invalidGrant || failure.expired) {
-        const status = failure.expired ? 'expired' : 'refresh failed';
-        throw new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' });
-      }
-      if (current.expires_at === undefined || current.expires_at > Date.now()) return current;
-      throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`);
+      f = { row, started, provider, current, failure: failureOf(err) };
     }
-    await this.store.writeTransaction(async (trx) => {
-      await this.secrets.putWithin(trx, row.tenant_id, row.secret_name, tokenSetValue(next), { type: 'oauth2' });
-      await trx
-        .updateTable('connections')
-        .set({
-          status: 'active',
-          last_error: null,
-          expires_at: next.expires_at ?? null,
-          last_refreshed_at: Date.now(),
-          updated_at: Date.now(),
-          refresh_failures: 0,
-          // Even a success waits: a provider that hands out nearly expired tokens must not be hammered.
-          next_refresh_attempt_at: started + this.minAttemptIntervalMs,
-          refresh_lease_until: null,
-          refresh_lease_owner: null,
-        })
-        .where('id', '=', row.id)
-        .execute();
-      await this.auditLog.appendWithin(trx, {
-        actor: 'system:token-refresh',
-        action: 'connection.refresh',
-        tenant: row.tenant_id,
-        target: row.id,
-        outcome: 'success',
-        details: { provider: provider.id, rotated: next.refresh_token !== undefined && next.refresh_token !== current.refresh_token },
-      });
-    });
-    return next;
+    await this.store.writeTransaction((trx) => this.commitOne(trx, f));
+    if (f.next) return f.next;
+    const failure = f.failure!;
+    if (failure.invalidGrant || failure.expired) {
+      const status = failure.expired ? 'expired' : 'refresh failed';
+      throw new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' });
+    }
+    if (current.expires_at === undefined || current.expires_at > Date.now()) return current;
+    throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`);
   }
 
   /** A refresh grant, a new client credentials grant, or (no refresh token) a validation. */
@@ -203,34 +176,6 @@ export class TokenRefresher {
     const response = await oauth.refreshTokenGrantRequest(as, c, auth, current.refresh_token!, http);
     const tokens = await oauth.processRefreshTokenResponse(as, c, response);
     return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, previous: current, validationSeconds: this.validationSeconds });
-  }
-
-  private async recordFailure(row: ConnectionsTable, failure: { code: string; message: string; invalidGrant: boolean; expired: boolean }, started: number): Promise<void> {
-    const status = failure.invalidGrant ? 'refresh_failed' : failure.expired ? 'expired' : row.status === 'error' ? 'error' : 'active';
-    await this.store.writeTransaction(async (trx) => {
-      await trx
-        .updateTable('connections')
-        .set({
-          status,
-          last_error: `refresh failed: ${failure.message}`,
-          updated_at: Date.now(),
-          refresh_failures: row.refresh_failures + 1,
-          next_refresh_attempt_at: failure.invalidGrant || failure.expired ? null : started + Math.max(this.minAttemptIntervalMs, Math.min(3_600_000, this.minAttemptIntervalMs * 2 ** row.refresh_failures)),
-          refresh_lease_until: null,
-          refresh_lease_owner: null,
-        })
-        .where('id', '=', row.id)
-        .execute();
-      await this.auditLog.appendWithin(trx, {
-        actor: 'system:token-refresh',
-        action: 'connection.refresh',
-        tenant: row.tenant_id,
-        target: row.id,
-        outcome: 'failure',
-        code: failure.invalidGrant ? 'invalid_grant' : failure.code,
-        details: { provider: row.provider, status },
-      });
-    });
   }
 
   /**
@@ -338,8 +283,7 @@ export class TokenRefresher {
       const next = await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current, await client);
       return { row, started, provider, current, next };
     } catch (err) {
-      const failure = err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE' ? { code: 'expired', message: err.message, invalidGrant: false, expired: true } : { ...describeOAuthError(err), expired: false };
-      return { row, started, provider, current, failure };
+      return { row, started, provider, current, failure: failureOf(err) };
     }
   }
 
@@ -349,11 +293,7 @@ export class TokenRefresher {
     try {
       await this.store.writeTransaction(async (trx) => {
         // A single refresh (also the retry of a batch that failed) takes the plain path.
-        if (batch.length === 1) {
-          await this.writeFinished(trx, batch[0]!);
-          await this.auditLog.appendWithin(trx, this.refreshEvent(batch[0]!));
-          return;
-        }
+        if (batch.length === 1) return this.commitOne(trx, batch[0]!);
         const refreshed = batch.filter((f) => f.next);
         // The new token sets, then the connections, each in a few statements for the whole batch.
         await this.secrets.putManyWithin(trx, refreshed.map((f) => ({ tenant: f.row.tenant_id, name: f.row.secret_name, value: tokenSetValue(f.next!), type: 'oauth2' as const })));
@@ -377,6 +317,12 @@ export class TokenRefresher {
     }
   }
 
+  /** One finished refresh (or failure) and its audit event, in the caller's transaction. */
+  private async commitOne(trx: Kysely<Database>, f: Finished): Promise<void> {
+    await this.writeFinished(trx, f);
+    await this.auditLog.appendWithin(trx, this.refreshEvent(f));
+  }
+
   private async writeFinished(trx: Kysely<Database>, f: Finished): Promise<void> {
     const now = Date.now();
     if (f.next) {
@@ -389,7 +335,7 @@ export class TokenRefresher {
       return;
     }
     const failure = f.failure!;
-    const status = failure.invalidGrant ? 'refresh_failed' : failure.expired ? 'expired' : f.row.status === 'error' ? 'error' : 'active';
+    const status = statusAfter(f);
     await trx
       .updateTable('connections')
       .set({
@@ -409,7 +355,7 @@ export class TokenRefresher {
     if (f.next) {
       return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'success', details: { provider: f.row.provider, rotated: f.next.refresh_token !== undefined && f.next.refresh_token !== f.current?.refresh_token } };
     }
-    return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: f.failure!.invalidGrant ? 'invalid_grant' : f.failure!.code, details: { provider: f.row.provider } };
+    return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: f.failure!.invalidGrant ? 'invalid_grant' : f.failure!.code, details: { provider: f.row.provider, status: statusAfter(f) } };
   }
 }
 
@@ -427,4 +373,18 @@ interface Finished {
   current?: TokenSet;
   next?: TokenSet;
   failure?: { code: string; message: string; invalidGrant: boolean; expired: boolean };
+}
+
+type Failure = NonNullable<Finished['failure']>;
+
+/** A failed attempt in words safe to store: a token the provider no longer accepts is `expired`. */
+function failureOf(err: unknown): Failure {
+  if (err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE') return { code: 'expired', message: err.message, invalidGrant: false, expired: true };
+  return { ...describeOAuthError(err), expired: false };
+}
+
+/** The connection's status after a failed attempt. */
+function statusAfter(f: Finished): 'refresh_failed' | 'expired' | 'error' | 'active' {
+  const failure = f.failure!;
+  return failure.invalidGrant ? 'refresh_failed' : failure.expired ? 'expired' : f.row.status === 'error' ? 'error' : 'active';
 }
