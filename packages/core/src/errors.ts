@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   OAUTH_CLIENT_MISSING: 'No OAuth client (client id and secret) is stored for the provider.',
   CONNECT_SESSION_INVALID: 'The connect link or OAuth callback is unknown, already used, expired, or from another browser.',
   OAUTH_FAILED: 'The provider refused the authorization or the token exchange failed.',
+  PROVIDER_HOST_NOT_ALLOWED: "A URL filled from a connection's config names a host the provider does not allow.",
+  OAUTH_ORIGIN_NOT_ALLOWED: "An OAuth endpoint's origin is not on the OAuth client's allowed_origins.",
+  CONNECTION_FIELD_IMMUTABLE: 'A config field that forms a URL cannot change on an existing connection; create a new connection.',
+  RETURN_URL_NOT_ALLOWED: "A connect session's returnUrl is not on the tenant's allowed return origins.",
   // audit
   AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
   // generic
