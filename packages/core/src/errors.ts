@@ -60,6 +60,10 @@ export const ERROR_CODES = {
   OAUTH_ORIGIN_NOT_ALLOWED: "An OAuth endpoint's origin is not on the OAuth client's allowed_origins.",
   CONNECTION_FIELD_IMMUTABLE: 'A config field that forms a URL cannot change on an existing connection; create a new connection.',
   RETURN_URL_NOT_ALLOWED: "A connect session's returnUrl is not on the tenant's allowed return origins.",
+  OUTBOUND_BLOCKED: 'An outbound request was refused: its destination is not a public address, or plain http to a host that is not allowlisted (COFFER_OUTBOUND_ALLOW).',
+  OUTBOUND_RESPONSE_TOO_LARGE: 'An outside server answered with a body larger than the limit; the request was aborted.',
+  OUTBOUND_TIMEOUT: 'An outside server did not connect, answer or finish in time.',
+  OUTBOUND_FAILED: 'An outside server could not be reached (DNS, connection refused or reset, TLS) or answered with malformed HTTP.',
   // audit
   AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
   // generic
