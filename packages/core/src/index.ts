@@ -54,3 +54,14 @@ export { TokenRefresher, type RefreshOutcome } from './oauth/token-refresher.js'
 export { oauthClientSecretName } from './oauth/oauth-client.js';
 export type { TokenSet } from './oauth/token-set.js';
 export { importLegacy, countLegacyRows, type LegacyMapping, type LegacySource, type LegacyImportOptions, type LegacyImportSummary, type RowProblem } from './migrate/legacy-import.js';
+export {
+  createOutbound,
+  OUTBOUND_DEFAULTS,
+  MAX_BODY_BYTES_LIMIT,
+  type Outbound,
+  type OutboundOptions,
+  type OutboundRequestInit,
+  type OutboundBody,
+  type OutboundTimeoutPhase,
+} from './outbound/http.js';
+export { classifyAddress, parseAllowEntry, type AddressRange, type AllowEntry } from './outbound/address-policy.js';

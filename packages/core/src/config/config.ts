@@ -5,6 +5,7 @@
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import { CofferError } from '../errors.js';
+import { parseAllowlist, parseAllowEntry } from '../outbound/address-policy.js';
 
 export interface CofferConfig {
   /** Directory for the SQLite database and the root key file. Default `./.coffer`. */
@@ -30,6 +31,12 @@ export interface CofferConfig {
   providersDir?: string;
   /** The tenant whose `oauth-client.<provider>` secrets serve every tenant. Default `global`. */
   oauthGlobalTenant?: string;
+  /**
+   * CIDRs, IP addresses or host names outbound requests may reach although they are not public
+   * (loopback, private, link-local…), and the only hosts plain `http:` may reach. Default none.
+   * See docs/outbound.md.
+   */
+  outboundAllow?: readonly string[];
 }
 
 export interface ResolvedConfig {
@@ -43,9 +50,13 @@ export interface ResolvedConfig {
   readonly tokenCacheMs: number;
   readonly providersDir: string | undefined;
   readonly oauthGlobalTenant: string;
+  readonly outboundAllow: readonly string[];
 }
 
 const nonEmpty = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} must not be empty`);
+
+/** A comma-separated list, trimmed, without empty entries. */
+const splitList = (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const EnvSchema = z.object({
   COFFER_DATA_DIR: nonEmpty('COFFER_DATA_DIR').optional(),
@@ -59,6 +70,14 @@ const EnvSchema = z.object({
   COFFER_TOKEN_CACHE_MS: z.coerce.number({ error: 'COFFER_TOKEN_CACHE_MS must be a number' }).int().min(0).max(300_000).optional(),
   COFFER_PROVIDERS_DIR: nonEmpty('COFFER_PROVIDERS_DIR').optional(),
   COFFER_OAUTH_GLOBAL_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'COFFER_OAUTH_GLOBAL_TENANT must be a tenant id').optional(),
+  COFFER_OUTBOUND_ALLOW: z
+    .string()
+    .transform((v) => splitList(v))
+    .superRefine((entries, ctx) => {
+      const bad = entries.find((e) => parseAllowEntry(e) === undefined);
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `"${bad}" is not a CIDR (10.0.0.0/8, fd00::/8), an IP address or a host name` });
+    })
+    .optional(),
 });
 
 /** Fills in defaults and validates. The result is frozen. */
@@ -69,6 +88,8 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
   if (config.tokenCacheMs !== undefined && (!Number.isInteger(config.tokenCacheMs) || config.tokenCacheMs < 0)) {
     throw new CofferError('CONFIG_INVALID', 'tokenCacheMs must be a non-negative integer (milliseconds).');
   }
+  const outboundAllow = (config.outboundAllow ?? []).map((e) => e.trim());
+  parseAllowlist(outboundAllow, 'outboundAllow');
   return Object.freeze({
     dataDir,
     databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'coffer.db')}`,
@@ -80,6 +101,7 @@ export function resolveConfig(config: CofferConfig = {}): ResolvedConfig {
     tokenCacheMs: config.tokenCacheMs ?? 2000,
     providersDir: config.providersDir === undefined ? undefined : resolve(config.providersDir),
     oauthGlobalTenant: config.oauthGlobalTenant ?? 'global',
+    outboundAllow: Object.freeze(outboundAllow),
   });
 }
 
@@ -105,5 +127,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: CofferConfig = 
   if (e.COFFER_TOKEN_CACHE_MS !== undefined) fromEnv.tokenCacheMs = e.COFFER_TOKEN_CACHE_MS;
   if (e.COFFER_PROVIDERS_DIR) fromEnv.providersDir = e.COFFER_PROVIDERS_DIR;
   if (e.COFFER_OAUTH_GLOBAL_TENANT) fromEnv.oauthGlobalTenant = e.COFFER_OAUTH_GLOBAL_TENANT;
+  if (e.COFFER_OUTBOUND_ALLOW) fromEnv.outboundAllow = e.COFFER_OUTBOUND_ALLOW;
   return resolveConfig({ ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) });
 }
