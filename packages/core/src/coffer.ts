@@ -25,6 +25,7 @@ import { Connections } from './connections/connections.js';
 import { ConnectSessions } from './oauth/connect-sessions.js';
 import { TokenRefresher } from './oauth/token-refresher.js';
 import { loadProviderCatalog, type ProviderCatalog } from './providers/catalog.js';
+import { createOutbound } from './outbound/http.js';
 
 export interface Coffer {
   readonly tenants: Tenants;
@@ -112,7 +113,9 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     if (keyring.needsRootPromotion) await keys.finishRootRotation();
     const tokens = new ApiTokens(store, audit, config.tokenCacheMs);
     const secrets = new Secrets(store, keyring, audit);
-    const oauthOptions = { globalTenant: config.oauthGlobalTenant, validationSeconds: 3600 };
+    // The only way core reaches the network: OAuth, test requests, revocation (and later the proxy).
+    const outbound = createOutbound({ allow: config.outboundAllow });
+    const oauthOptions = { globalTenant: config.oauthGlobalTenant, validationSeconds: 3600, outbound };
     const connections = new Connections(store, secrets, providers, audit, oauthOptions);
     const refresher = new TokenRefresher(store, secrets, providers, audit, { ...oauthOptions, ...hooks.refresh });
     connections.useRefresher(refresher);
@@ -130,6 +133,7 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       database: store.description,
       ready: () => keyring.check(),
       async close() {
+        await outbound.close();
         keyring.close();
         await store.close();
       },

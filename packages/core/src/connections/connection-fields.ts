@@ -4,7 +4,7 @@
  * Errors name the field and the rule, never the value.
  */
 import { CofferError } from '../errors.js';
-import type { ConfigField, CredentialField, ProviderDefinition } from '../providers/provider-schema.js';
+import { compilePattern, type ConfigField, type CredentialField, type ProviderDefinition } from '../providers/provider-schema.js';
 
 const MAX_FIELD_CHARS = 8192;
 
@@ -35,7 +35,7 @@ function checkFields(
       throw invalid(`${what}.${name} must be non-empty text of at most ${MAX_FIELD_CHARS} characters.`);
     }
     if (/[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed()) throw invalid(`${what}.${name} must not contain control characters.`);
-    if (field.pattern && !new RegExp(field.pattern, 'u').test(value)) {
+    if (field.pattern && !compilePattern(field.pattern).test(value)) {
       throw invalid(`${what}.${name} does not have the form ${provider.name} uses (${field.label}).`);
     }
     out[name] = value;

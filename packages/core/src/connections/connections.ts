@@ -14,11 +14,13 @@ import type { Store } from '../store/database.js';
 import type { ConnectionStatus, ConnectionsTable, Database } from '../store/schema.js';
 import type { MaskedValue } from '../vault/masking.js';
 import type { Secrets } from '../vault/secrets.js';
+import type { Outbound } from '../outbound/http.js';
 import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
 import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
 import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
 import * as oauth from 'oauth4webapi';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from '../oauth/oauth-client.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, refuseSharedClientCredentials } from '../oauth/oauth-client.js';
+import { refuseUrlChange } from '../providers/host-binding.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
 import type { TokenRefresher } from '../oauth/token-refresher.js';
 
@@ -149,7 +151,7 @@ export class Connections {
     private readonly secrets: Secrets,
     private readonly catalog: ProviderCatalog,
     private readonly auditLog: AuditLog,
-    private readonly options: { globalTenant: string; validationSeconds: number } = { globalTenant: 'global', validationSeconds: 3600 },
+    private readonly options: { globalTenant: string; validationSeconds: number; outbound: Outbound },
   ) {}
 
   /** Wired once at start-up (the refresher and connections need each other). */
@@ -324,7 +326,9 @@ export class Connections {
     return this.store.writeTransaction(async (trx) => {
       const row = await this.find(trx, tenant, id, true);
       const provider = this.catalog.get(row.provider);
-      const config = change.config === undefined ? undefined : mergeConfig(provider, JSON.parse(row.config) as Record<string, string>, change.config);
+      const current = JSON.parse(row.config) as Record<string, string>;
+      const config = change.config === undefined ? undefined : mergeConfig(provider, current, change.config);
+      if (config !== undefined) refuseUrlChange(provider, current, config);
       if (change.credentials !== undefined) {
         // checkCredentials refuses OAuth providers: their tokens come from a connect session.
         const credentials = checkCredentials(provider, change.credentials);
@@ -365,6 +369,10 @@ export class Connections {
    * calls before each job. Plaintext: the caller holds the reveal scope (the service audits).
    */
   async getCredentials(tenant: string, id: string): Promise<UsableCredentials> {
+    return (await this.usable(tenant, id)).usable;
+  }
+
+  private async usable(tenant: string, id: string): Promise<{ usable: UsableCredentials; config: Record<string, string> }> {
     checkTenantId(tenant);
     const row = await this.find(this.store.db, tenant, checkConnectionId(id));
     if (row.status === 'revoked' || row.status === 'refresh_failed') {
@@ -384,7 +392,7 @@ export class Connections {
       values = credentialsFromSecret(provider, value, row.secret_name);
     }
     await this.touch(row.id);
-    return {
+    const usable = {
       connectionId: row.id,
       provider: provider.id,
       authMode: provider.auth.mode,
@@ -392,6 +400,7 @@ export class Connections {
       ...applyCredentials(provider, config, values),
       expiresAt,
     };
+    return { usable, config };
   }
 
   /** Refreshes an OAuth connection's token now (the proactive job, or an operator). */
@@ -411,13 +420,14 @@ export class Connections {
   private async clientCredentialsToken(tenant: string, provider: ProviderDefinition, config: Record<string, string>): Promise<TokenSet> {
     const settings = oauthSettings(provider);
     const client = await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant);
-    const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+    refuseSharedClientCredentials(provider, tenant, client);
+    const { as, client: c, auth, http } = endpointsFor(provider, config, client, this.options.outbound);
     try {
       const params = new URLSearchParams();
       if (settings.scopes.length > 0) params.set('scope', settings.scopes.join(settings.scopeSeparator));
       const response = await oauth.clientCredentialsGrantRequest(as, c, auth, params, http);
       const tokens = await oauth.processClientCredentialsResponse(as, c, response);
-      return tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds });
+      return tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds, tokenOrigin: new URL(as.token_endpoint!).origin });
     } catch (err) {
       throw new CofferError('OAUTH_FAILED', `${provider.name} refused the client credentials grant: ${describeOAuthError(err).message}.`);
     }
@@ -483,7 +493,7 @@ export class Connections {
     try {
       const set = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
       const client = await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
-      const { as, client: c, auth, http } = endpointsFor(provider, JSON.parse(row.config) as Record<string, string>, client);
+      const { as, client: c, auth, http } = endpointsFor(provider, JSON.parse(row.config) as Record<string, string>, client, this.options.outbound);
       // Revoking the refresh token ends the grant (RFC 7009); the access token goes with it at most providers.
       const response = await oauth.revocationRequest(as, c, auth, set.refresh_token ?? set.access_token, { ...http, additionalParameters: { token_type_hint: set.refresh_token ? 'refresh_token' : 'access_token' } });
       await oauth.processRevocationResponse(response);
@@ -495,9 +505,9 @@ export class Connections {
 
   /** Runs the provider's test request and records the outcome on the connection. */
   async test(tenant: string, id: string, options: { audit?: AuditWith<TestResult> } = {}): Promise<TestResult & { connection: ConnectionInfo }> {
-    const credentials = await this.getCredentials(tenant, id);
+    const { usable: credentials, config } = await this.usable(tenant, id);
     const provider = this.catalog.get(credentials.provider);
-    const result = await runTestRequest(provider, credentials);
+    const result = await runTestRequest(provider, credentials, config, this.options.outbound);
     const set: Partial<ConnectionsTable> = result.ok
       ? { status: 'active', last_error: null, ...(result.identifier ? { identifier: result.identifier } : {}), updated_at: Date.now() }
       : { status: 'error', last_error: result.error, updated_at: Date.now() };

@@ -7,6 +7,8 @@
  */
 import { CofferError } from '../errors.js';
 import { fillTemplate, type ProviderDefinition } from '../providers/provider-schema.js';
+import { checkProviderUrl, fillProviderUrl } from '../providers/host-binding.js';
+import type { Outbound } from '../outbound/http.js';
 
 /** A credential ready to use: where to send requests and what to add to them. */
 export interface AppliedCredentials {
@@ -21,9 +23,9 @@ export function applyCredentials(provider: ProviderDefinition, config: Record<st
   const values: Record<string, string> = { ...config, ...credentials };
   if (provider.auth.mode === 'basic') values.basic_auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
   if (values.token_type === undefined && credentials.access_token !== undefined) values.token_type = 'Bearer';
-  const fill = (template: string, encode: boolean, from: Record<string, string> = values) => {
+  const fill = (template: string, encode: boolean) => {
     try {
-      return fillTemplate(template, from, encode);
+      return fillTemplate(template, values, encode);
     } catch (err) {
       throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
     }
@@ -32,7 +34,8 @@ export function applyCredentials(provider: ProviderDefinition, config: Record<st
   for (const [name, template] of Object.entries(provider.api.inject.headers)) headers[name] = fill(template, false);
   const query: Record<string, string> = {};
   for (const [name, template] of Object.entries(provider.api.inject.query)) query[name] = fill(template, false);
-  return { baseUrl: fill(provider.api.baseUrl, true, config), headers, query };
+  // The base URL is checked against the provider's hosts here, before any caller can use it.
+  return { baseUrl: fillProviderUrl(provider, provider.api.baseUrl, config), headers, query };
 }
 
 export interface TestResult {
@@ -61,25 +64,36 @@ function pick(data: unknown, path: string): string | null {
 }
 
 /** Runs the provider's test request; never throws for a provider's answer, only for a definition without one. */
-export async function runTestRequest(provider: ProviderDefinition, applied: AppliedCredentials, options: { timeoutMs?: number } = {}): Promise<TestResult> {
+export async function runTestRequest(provider: ProviderDefinition, applied: AppliedCredentials, config: Readonly<Record<string, string>>, outbound: Outbound, options: { timeoutMs?: number } = {}): Promise<TestResult> {
   const test = provider.api.test;
   if (!test) throw new CofferError('INVALID_ARGUMENT', `Provider "${provider.id}" declares no test request.`);
-  const url = new URL(applied.baseUrl.replace(/\/+$/, '') + test.path);
+  // The path's placeholders come from config too; the joined URL is checked again, so the
+  // credential goes nowhere the provider does not allow.
+  let path: string;
+  try {
+    path = fillTemplate(test.path, config, true);
+  } catch (err) {
+    throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
+  }
+  const url = checkProviderUrl(provider, applied.baseUrl.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(applied.query)) url.searchParams.set(k, v);
   const started = performance.now();
   const done = (r: Omit<TestResult, 'durationMs'>): TestResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
   let response: Response;
   try {
-    response = await fetch(url, {
+    // Through the outbound layer: a redirect is never followed (it could carry the credential
+    // elsewhere; it counts as a failure), private addresses are refused, the answer is capped.
+    response = await outbound.fetch(url, {
       method: test.method,
       headers: { accept: 'application/json', ...applied.headers },
-      // A redirect could carry the credential to another host; it counts as a failure instead.
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs ?? TEST_TIMEOUT_MS),
+      timeoutMs: options.timeoutMs ?? TEST_TIMEOUT_MS,
     });
   } catch (err) {
+    const code = err instanceof CofferError ? err.code : undefined;
     const cause = (err as { cause?: { code?: string } }).cause;
-    const reason = (err as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? 'network error');
+    const reason =
+      code === 'OUTBOUND_BLOCKED' ? 'refused by the outbound policy: not a public address' : code === 'OUTBOUND_TIMEOUT' ? 'timed out' : code === 'OUTBOUND_RESPONSE_TOO_LARGE' ? 'answer too large' : (cause?.code ?? 'network error');
     return done({ ok: false, status: null, identifier: null, error: `could not reach ${provider.name} (${reason})` });
   }
   let identifier: string | null = null;

@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 import { open, readKeyId, seal } from '../crypto/envelope.js';
 import { CofferError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
@@ -23,10 +23,13 @@ import type { Store } from '../store/database.js';
 import type { OAuthSessionsTable } from '../store/schema.js';
 import { checkTenantId, checkText } from '../vault/values.js';
 import type { Secrets } from '../vault/secrets.js';
+import type { Outbound } from '../outbound/http.js';
 import { checkConfig } from '../connections/connection-fields.js';
 import type { Connections } from '../connections/connections.js';
 import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
-import { tokenSetFrom } from './token-set.js';
+import { readTokenSet, tokenSetFrom, type TokenSet } from './token-set.js';
+import { refuseUrlChange } from '../providers/host-binding.js';
+import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
 
 /** How long a connect link and the flow it starts may take. */
 export const SESSION_TTL_MS = 10 * 60 * 1000;
@@ -62,7 +65,14 @@ export interface CallbackOutcome {
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 const token = () => randomBytes(32).toString('base64url');
 
-function checkReturnUrl(url: unknown): string {
+const isLoopbackHost = (host: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
+
+/**
+ * A return URL: https (http only on loopback), no credentials, and on the tenant's allowed
+ * return origins, or Coffer's own public origin when the tenant has none. An open redirect
+ * after an OAuth flow would hand the outcome (and the user) to anyone who asks for a link.
+ */
+function checkReturnUrl(url: unknown, allowedOrigins: readonly string[]): string {
   if (typeof url !== 'string' || url.length > 2000) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an absolute https URL of at most 2000 characters.');
   let parsed: URL;
   try {
@@ -70,10 +80,32 @@ function checkReturnUrl(url: unknown): string {
   } catch {
     throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an absolute https URL.');
   }
-  const loopback = parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  const loopback = parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
   if (parsed.protocol !== 'https:' && !loopback) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must be an https URL (http only on loopback).');
   if (parsed.username || parsed.password) throw new CofferError('INVALID_ARGUMENT', 'returnUrl must not carry credentials.');
+  if (!allowedOrigins.includes(parsed.origin)) {
+    throw new CofferError('RETURN_URL_NOT_ALLOWED', "returnUrl's origin is not one this tenant's connect sessions may return to; an admin adds it with `coffer tenant return-origins set` or PUT /v1/tenants/{tenant}/connect/return-origins.");
+  }
   return parsed.toString();
+}
+
+/** Checks and normalises a list of return origins (https, or http on loopback; no path). */
+export function checkReturnOrigins(origins: unknown): string[] {
+  const bad = () => new CofferError('INVALID_ARGUMENT', 'origins must be a list of at most 100 origins such as https://app.example.com (http only on loopback), without a path.');
+  if (!Array.isArray(origins) || origins.length > 100) throw bad();
+  const out = new Set<string>();
+  for (const o of origins) {
+    if (typeof o !== 'string' || o.length > 300) throw bad();
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw bad();
+    }
+    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) || o.replace(/\/+$/, '').toLowerCase() !== url.origin) throw bad();
+    out.add(url.origin);
+  }
+  return [...out];
 }
 
 export class ConnectSessions {
@@ -84,11 +116,14 @@ export class ConnectSessions {
     private readonly catalog: ProviderCatalog,
     private readonly connections: Connections,
     private readonly auditLog: AuditLog,
-    private readonly options: { globalTenant: string; validationSeconds: number },
+    private readonly options: { globalTenant: string; validationSeconds: number; outbound: Outbound },
   ) {}
 
-  /** A connect link for a provider using the authorization code flow. */
-  async create(tenant: string, input: ConnectSessionInput): Promise<CreatedConnectSession> {
+  /**
+   * A connect link for a provider using the authorization code flow. `publicOrigin` is Coffer's
+   * own public origin: the return URL's origin when the tenant has no allowed return origins.
+   */
+  async create(tenant: string, input: ConnectSessionInput, options: { publicOrigin?: string } = {}): Promise<CreatedConnectSession> {
     checkTenantId(tenant);
     if (typeof input !== 'object' || input === null) throw new CofferError('INVALID_ARGUMENT', 'A connect session needs a provider and a returnUrl.');
     const provider = this.catalog.get(input.provider);
@@ -96,8 +131,9 @@ export class ConnectSessions {
       throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}" does not use the authorization code flow (auth mode ${provider.auth.mode}); create the connection directly.`);
     }
     const settings = oauthSettings(provider);
-    const config = checkConfig(provider, input.config);
-    const returnUrl = checkReturnUrl(input.returnUrl);
+    let config = checkConfig(provider, input.config);
+    const tenantOrigins = await this.returnOrigins(tenant);
+    const returnUrl = checkReturnUrl(input.returnUrl, tenantOrigins ?? (options.publicOrigin ? [new URL(options.publicOrigin).origin] : []));
     const displayName = input.displayName === undefined ? null : checkText(input.displayName, 'A connection name', 200);
     const scopes = input.scopes ?? settings.scopes;
     if (!Array.isArray(scopes) || scopes.length > 100 || scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(s))) {
@@ -106,9 +142,13 @@ export class ConnectSessions {
     if (input.connectionId !== undefined) {
       const existing = await this.connections.get(tenant, input.connectionId);
       if (existing.provider !== provider.id) throw new CofferError('CONNECTION_INVALID', `Connection ${existing.id} is a ${existing.provider} connection, not ${provider.id}.`);
+      // Re-authorising uses the connection's stored config: the hosts it talks to are fixed.
+      if (input.config !== undefined) refuseUrlChange(provider, existing.config, config);
+      config = existing.config;
     }
-    // Fail now, not after the user has consented, when no client is configured.
-    await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant);
+    // Fail now, not after the user has consented, when no client is configured or the client
+    // may not be used with these endpoints.
+    endpointsFor(provider, config, await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant), this.options.outbound);
     const linkToken = token();
     const now = Date.now();
     const row: OAuthSessionsTable = {
@@ -154,7 +194,7 @@ export class ConnectSessions {
     const settings = oauthSettings(provider);
     const config = JSON.parse(session.config) as Record<string, string>;
     const client = await findClientSettings(this.secrets, session.tenant_id, provider, this.options.globalTenant);
-    const { as } = endpointsFor(provider, config, client);
+    const { as } = endpointsFor(provider, config, client, this.options.outbound);
 
     const state = oauth.generateRandomState();
     const binding = token();
@@ -216,14 +256,21 @@ export class ConnectSessions {
 
     const provider = this.catalog.get(session.provider);
     const settings = oauthSettings(provider);
-    const config = JSON.parse(session.config) as Record<string, string>;
+    let config = JSON.parse(session.config) as Record<string, string>;
     let tokens: oauth.TokenEndpointResponse;
+    let tokenOrigin: string;
     try {
+      // A re-authorisation completes against the connection's stored config, whatever the session says.
+      if (session.connection_id !== null) config = (await this.connections.get(session.tenant_id, session.connection_id)).config;
       const client = await findClientSettings(this.secrets, session.tenant_id, provider, this.options.globalTenant);
-      const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+      const { as, client: c, auth, http } = endpointsFor(provider, config, client, this.options.outbound);
+      tokenOrigin = new URL(as.token_endpoint!).origin;
       const params = new URLSearchParams(callbackUrl.searchParams);
-      // `iss` is checked against the provider's declared issuer; without one it cannot be checked.
-      if (!settings.issuer) params.delete('iss');
+      // `iss`, when present, must name the expected issuer (the declared one, else the token
+      // endpoint's origin); a provider with issuerInCallback must send it (RFC 9207).
+      const iss = params.get('iss');
+      if (iss === null && settings.issuerInCallback) return fail('iss_missing');
+      if (iss !== null && iss !== as.issuer) return fail('iss_mismatch');
       const validated = oauth.validateAuthResponse(as, c, params, state);
       const verifier = await this.openVerifier(session);
       const response = await oauth.authorizationCodeGrantRequest(as, c, auth, validated, redirectUri, settings.pkce ? verifier : oauth.nopkce, http);
@@ -232,7 +279,10 @@ export class ConnectSessions {
       if (err instanceof CofferError) return fail(err.code);
       return fail(describeOAuthError(err).code);
     }
-    const tokenSet = tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds });
+    let tokenSet = tokenSetFrom(tokens, { now: Date.now(), defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.options.validationSeconds, tokenOrigin });
+    if (session.connection_id !== null && tokenSet.refresh_token === undefined) {
+      tokenSet = await this.keepRefreshToken(session.tenant_id, session.connection_id, provider, config, tokenSet);
+    }
     const connectionId = await this.connections.storeAuthorization(session.tenant_id, provider, {
       connectionId: session.connection_id,
       displayName: session.display_name,
@@ -243,6 +293,50 @@ export class ConnectSessions {
       },
     });
     return { redirectTo: withOutcome(session.return_url, { status: 'connected', connection_id: connectionId }), status: 'connected', connectionId, error: null };
+  }
+
+  /**
+   * A re-authorisation whose answer has no refresh token keeps the previous one only when it is
+   * the same grant: the previous set came from the same token endpoint, and the provider's test
+   * request with the new access token names the account the connection already recorded.
+   * Otherwise the old refresh token (another account's, or another server's) is not carried over.
+   */
+  private async keepRefreshToken(tenant: string, connectionId: string, provider: ProviderDefinition, config: Record<string, string>, next: TokenSet): Promise<TokenSet> {
+    try {
+      const connection = await this.connections.get(tenant, connectionId);
+      const previous = readTokenSet((await this.secrets.reveal(tenant, connection.secret.name)).value);
+      if (previous.refresh_token === undefined || previous.token_origin === undefined || previous.token_origin !== next.token_origin) return next;
+      if (connection.identifier === null || !provider.api.test?.identifierPath) return next;
+      const check = await runTestRequest(provider, applyCredentials(provider, config, { access_token: next.access_token, token_type: next.token_type }), config, this.options.outbound);
+      if (!check.ok || check.identifier !== connection.identifier) return next;
+      return { ...next, refresh_token: previous.refresh_token };
+    } catch {
+      return next;
+    }
+  }
+
+  /** The origins this tenant's connect sessions may return to; null when an admin set none. */
+  async returnOrigins(tenant: string): Promise<string[] | null> {
+    checkTenantId(tenant);
+    const row = await this.store.db.selectFrom('tenants').select('connect_return_origins').where('id', '=', tenant).executeTakeFirst();
+    if (!row) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+    return row.connect_return_origins ? (JSON.parse(row.connect_return_origins) as string[]) : null;
+  }
+
+  /** Sets (or, with an empty list, clears) the origins connect sessions of `tenant` may return to. */
+  async setReturnOrigins(tenant: string, origins: readonly string[], options: { audit?: AuditWith<{ origins: string[] }> } = {}): Promise<string[]> {
+    checkTenantId(tenant);
+    const list = checkReturnOrigins(origins);
+    await this.store.writeTransaction(async (trx) => {
+      const result = await trx
+        .updateTable('tenants')
+        .set({ connect_return_origins: list.length === 0 ? null : JSON.stringify(list) })
+        .where('id', '=', tenant)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
+      if (options.audit) await this.auditLog.appendWithin(trx, options.audit({ origins: list }));
+    });
+    return list;
   }
 
   private async openVerifier(session: OAuthSessionsTable): Promise<string> {

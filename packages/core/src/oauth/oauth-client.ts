@@ -6,22 +6,37 @@
  */
 import * as oauth from 'oauth4webapi';
 import { CofferError } from '../errors.js';
-import { fillTemplate, type OAuthSettings, type ProviderDefinition } from '../providers/provider-schema.js';
+import { placeholders, type OAuthSettings, type ProviderDefinition } from '../providers/provider-schema.js';
+import { fillProviderUrl, hostMatches } from '../providers/host-binding.js';
 import type { Secrets } from '../vault/secrets.js';
+import type { Outbound } from '../outbound/http.js';
 
 export interface OAuthClientSettings {
   clientId: string;
   clientSecret: string | undefined;
   /** The tenant whose secret held them (the connection's own or the global one). */
   from: string;
+  /**
+   * Origins this client's secret and the tokens it obtains may be sent to: exact origins
+   * (`https://login.example.com`, with a port if not the default) or `*.suffix` host wildcards
+   * (https only, matched at a dot boundary). Default: the origins of the provider's endpoints
+   * that have no placeholder, plus the hosts of its `allowedHosts` unless that is `*`.
+   */
+  allowedOrigins: readonly string[];
+  /** A global client may serve a tenant's client credentials grant only when its record says so. */
+  shareClientCredentials: boolean;
 }
 
 export interface OAuthEndpoints {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   auth: oauth.ClientAuth;
-  /** Options for every oauth4webapi request: plain http only for loopback stand-ins. */
-  http: { [oauth.allowInsecureRequests]?: boolean; signal?: AbortSignal };
+  /**
+   * Options for every oauth4webapi request: every byte goes through the outbound layer (address
+   * checks, no redirects, timeouts, a 64 KiB cap on answers); plain http only for hosts the
+   * operator allowlisted (COFFER_OUTBOUND_ALLOW).
+   */
+  http: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
 }
 
 /** The name of the secret that holds a provider's OAuth client. */
@@ -48,7 +63,13 @@ export async function findClientSettings(secrets: Secrets, tenant: string, provi
     if (typeof v !== 'object' || v === null || typeof v.client_id !== 'string' || v.client_id === '') {
       throw new CofferError('CONNECTION_INVALID', `Secret "${name}" in tenant "${from}" must be a JSON object with client_id (and client_secret unless the provider takes none).`);
     }
-    return { clientId: v.client_id, clientSecret: typeof v.client_secret === 'string' && v.client_secret !== '' ? v.client_secret : undefined, from };
+    return {
+      clientId: v.client_id,
+      clientSecret: typeof v.client_secret === 'string' && v.client_secret !== '' ? v.client_secret : undefined,
+      from,
+      allowedOrigins: v.allowed_origins === undefined ? defaultAllowedOrigins(provider) : parseAllowedOrigins(v.allowed_origins, name, from),
+      shareClientCredentials: v.share_client_credentials === true || v.share_client_credentials === 'true',
+    };
   }
   throw new CofferError(
     'OAUTH_CLIENT_MISSING',
@@ -56,19 +77,88 @@ export async function findClientSettings(secrets: Secrets, tenant: string, provi
   );
 }
 
-const isLoopback = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
+/**
+ * `allowed_origins` of a client record: a list of exact origins or `*.suffix` wildcards. The
+ * record is written by whoever holds secrets:write on its tenant (the admin, for `global`).
+ */
+function parseAllowedOrigins(value: unknown, name: string, from: string): string[] {
+  const bad = () => new CofferError('CONNECTION_INVALID', `Secret "${name}" in tenant "${from}": allowed_origins must be a list of origins (https://host[:port]) or *.suffix wildcards.`);
+  const list = typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s !== '') : value;
+  if (!Array.isArray(list) || list.length > 200) throw bad();
+  return list.map((entry) => {
+    if (typeof entry !== 'string') throw bad();
+    const wildcard = /^(?:https:\/\/)?\*\.((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63})$/.exec(entry.toLowerCase());
+    if (wildcard) return `*.${wildcard[1]}`;
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw bad();
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null' || entry.replace(/\/+$/, '').toLowerCase() !== url.origin) throw bad();
+    return url.origin;
+  });
+}
+
+/** Origins of the provider's fixed endpoints, plus its allowed hosts (over https) unless they are `*`. */
+export function defaultAllowedOrigins(provider: ProviderDefinition): string[] {
+  const settings = oauthSettings(provider);
+  const origins = new Set<string>();
+  for (const template of [settings.authorizationUrl, settings.tokenUrl, settings.revocationUrl]) {
+    if (template === undefined || placeholders(template).length > 0) continue;
+    origins.add(new URL(template).origin);
+  }
+  for (const host of provider.allowedHosts ?? []) {
+    if (host === '*') continue;
+    origins.add(host.startsWith('*.') ? host : `https://${host}`);
+  }
+  return [...origins];
+}
+
+/** Whether `url`'s origin is on `allowed` (exact origins, or https hosts under a `*.suffix`). */
+export function originAllowed(url: URL, allowed: readonly string[]): boolean {
+  return allowed.some((entry) => (entry.startsWith('*.') ? url.protocol === 'https:' && url.port === '' && hostMatches(url.hostname.toLowerCase(), entry) : url.origin === entry));
+}
+
+/**
+ * A client credentials grant with the global tenant's client would hand a tenant the product's
+ * own app token; only a client record that says `share_client_credentials: true` allows it.
+ */
+export function refuseSharedClientCredentials(provider: ProviderDefinition, tenant: string, client: OAuthClientSettings): void {
+  if (client.from !== tenant && !client.shareClientCredentials) {
+    throw new CofferError(
+      'OAUTH_CLIENT_MISSING',
+      `Provider "${provider.id}" uses the client credentials grant, and the OAuth client of tenant "${client.from}" is not shared for it: store the tenant's own client as secret "oauth-client.${provider.id}" in tenant "${tenant}", or set "share_client_credentials": true on the shared client if every tenant may act as the product's own app.`,
+    );
+  }
+}
 
 /** Builds the oauth4webapi objects for `provider` with the connection's `config`. */
-export function endpointsFor(provider: ProviderDefinition, config: Record<string, string>, client: OAuthClientSettings): OAuthEndpoints {
+export function endpointsFor(provider: ProviderDefinition, config: Record<string, string>, client: OAuthClientSettings, outbound: Outbound): OAuthEndpoints {
   const settings = oauthSettings(provider);
-  const fill = (template: string | undefined) => (template === undefined ? undefined : fillTemplate(template, config, true));
+  // Each filled URL is checked against the provider's hosts, then against the client's origins:
+  // the client secret and the connection's tokens are never sent anywhere else.
+  const fill = (template: string | undefined) => {
+    if (template === undefined) return undefined;
+    const url = fillProviderUrl(provider, template, config);
+    if (!originAllowed(new URL(url), client.allowedOrigins)) {
+      const host = new URL(url).hostname;
+      const shown = /^[a-z0-9.-]{1,253}$/.test(host) ? ` (${host})` : '';
+      throw new CofferError(
+        'OAUTH_ORIGIN_NOT_ALLOWED',
+        `The OAuth client of provider "${provider.id}" (secret ${oauthClientSecretName(provider.id)} in tenant "${client.from}") may not be used with that server${shown}: add its origin to the client's allowed_origins if it is yours.`,
+      );
+    }
+    return url;
+  };
   const tokenEndpoint = fill(settings.tokenUrl)!;
   const authorizationEndpoint = fill(settings.authorizationUrl);
   const revocationEndpoint = fill(settings.revocationUrl);
   const as: oauth.AuthorizationServer = {
-    // Without a declared issuer, the token endpoint's origin stands in; `iss` on a callback is then
-    // checked only when the provider declares its issuer.
+    // Without a declared issuer, the token endpoint's origin stands in: a callback's `iss`, when
+    // present, must equal it (a mix-up defence, RFC 9207).
     issuer: settings.issuer ?? new URL(tokenEndpoint).origin,
+    authorization_response_iss_parameter_supported: settings.issuerInCallback,
     token_endpoint: tokenEndpoint,
     ...(authorizationEndpoint ? { authorization_endpoint: authorizationEndpoint } : {}),
     ...(revocationEndpoint ? { revocation_endpoint: revocationEndpoint } : {}),
@@ -78,12 +168,12 @@ export function endpointsFor(provider: ProviderDefinition, config: Record<string
     throw new CofferError('OAUTH_CLIENT_MISSING', `The OAuth client of provider "${provider.id}" needs a client_secret (token endpoint auth ${method}).`);
   }
   const auth = method === 'none' ? oauth.None() : method === 'client_secret_post' ? oauth.ClientSecretPost(client.clientSecret!) : oauth.ClientSecretBasic(client.clientSecret!);
-  const insecure = [tokenEndpoint, authorizationEndpoint, revocationEndpoint].some((u) => u !== undefined && isLoopback(u));
+  const insecure = [tokenEndpoint, authorizationEndpoint, revocationEndpoint].some((u) => u !== undefined && u.startsWith('http:') && outbound.allowsHttp(u));
   return {
     as,
     client: { client_id: client.clientId, token_endpoint_auth_method: method },
     auth,
-    http: { ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}), signal: AbortSignal.timeout(15_000) },
+    http: { [oauth.customFetch]: outbound.fetch as unknown as typeof fetch, ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}) },
   };
 }
 
@@ -92,6 +182,8 @@ export function endpointsFor(provider: ProviderDefinition, config: Record<string
  * and HTTP status, never its description or body (which may quote a token).
  */
 export function describeOAuthError(err: unknown): { code: string; message: string; invalidGrant: boolean } {
+  // The outbound layer's refusals and failures name the host and a reason, never a body or a token.
+  if (err instanceof CofferError && err.code.startsWith('OUTBOUND_')) return { code: err.code.toLowerCase(), message: err.message.replace(/\.$/, ''), invalidGrant: false };
   if (err instanceof oauth.ResponseBodyError) {
     const code = /^[a-z_]{1,64}$/.test(err.error) ? err.error : 'error';
     return { code, message: `the provider answered ${err.status} ${code}`, invalidGrant: code === 'invalid_grant' };

@@ -19,13 +19,16 @@ import type { ProviderDefinition } from '../providers/provider-schema.js';
 import type { Store } from '../store/database.js';
 import type { ConnectionsTable, Database } from '../store/schema.js';
 import type { Secrets } from '../vault/secrets.js';
+import type { Outbound } from '../outbound/http.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, type OAuthClientSettings } from './oauth-client.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, refuseSharedClientCredentials, type OAuthClientSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from './token-set.js';
 
 export interface RefresherOptions {
   /** The tenant holding OAuth clients shared by every tenant. */
   globalTenant: string;
+  /** The one way to the network (address checks, no redirects, timeouts, capped answers). */
+  outbound: Outbound;
   /** How long a lease lasts; a crashed refresher's lease lapses after this. Default 30 s. */
   leaseMs?: number;
   /** The least time between two attempts on one connection. Default 30 s. */
@@ -102,7 +105,8 @@ export class TokenRefresher {
         throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
       }
       const provider = this.catalog.get(row.provider);
-      const set = readTokenSet((await this.secrets.reveal(tenant, row.secret_name)).value);
+      const revealed = await this.secrets.reveal(tenant, row.secret_name);
+      const set = readTokenSet(revealed.value);
       const now = Date.now();
       if (!this.isDue(set, provider, now)) return set;
       const stillValid = set.expires_at === undefined || set.expires_at > now;
@@ -111,7 +115,7 @@ export class TokenRefresher {
         if (stillValid) return set;
         throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and the last refresh failed (${row.last_error ?? 'unknown'}); the next attempt is in ${Math.ceil((row.next_refresh_attempt_at - now) / 1000)} s.`);
       }
-      if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set);
+      if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set, revealed.version);
       // Another process is refreshing: the current token while it is valid, else wait for theirs.
       if (stillValid) return set;
       if (Date.now() > deadline) throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and a refresh by another process has not finished; try again.`);
@@ -132,15 +136,22 @@ export class TokenRefresher {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet): Promise<TokenSet> {
+  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet, fromVersion: number): Promise<TokenSet> {
     const started = Date.now();
+    const lease = { leaseOwner: this.owner, fromVersion };
     let f: Finished;
     try {
-      f = { row, started, provider, current, next: await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current) };
+      f = { row, started, provider, current, ...lease, next: await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current) };
     } catch (err) {
-      f = { row, started, provider, current, failure: failureOf(err) };
+      f = { row, started, provider, current, ...lease, failure: failureOf(err) };
     }
     await this.store.writeTransaction((trx) => this.commitOne(trx, f));
+    if (f.superseded) {
+      // Another writer stored a newer token set meanwhile (a re-authorisation, or a refresh after
+      // this lease lapsed): that one is current.
+      const now = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      return now;
+    }
     if (f.next) return f.next;
     const failure = f.failure!;
     if (failure.invalidGrant || failure.expired) {
@@ -157,25 +168,32 @@ export class TokenRefresher {
     const now = Date.now();
     if (provider.auth.mode === 'oauth2' && current.refresh_token === undefined) {
       // Nothing to refresh with (a provider with long-lived tokens): check the token still works.
-      if (provider.api.test) {
-        const result = await runTestRequest(provider, applyCredentials(provider, config, { access_token: current.access_token, token_type: current.token_type }));
-        if (result.status === 401 || result.status === 403) throw new CofferError('CONNECTION_UNUSABLE', `${provider.name} no longer accepts the token (${result.status})`);
-        if (!result.ok) throw Object.assign(new Error(result.error ?? 'validation failed'), { cause: { code: 'validation' } });
-      }
+      // Without a test request there is no way to know, so the token is over at its expiry; it is
+      // never reported fresh by moving `expires_at`.
+      if (!provider.api.test) throw new CofferError('CONNECTION_UNUSABLE', 'the token reached its expiry and has no refresh token, and the provider has no request to validate it');
+      const result = await runTestRequest(provider, applyCredentials(provider, config, { access_token: current.access_token, token_type: current.token_type }), config, this.options.outbound);
+      if (result.status === 401 || result.status === 403) throw new CofferError('CONNECTION_UNUSABLE', `${provider.name} no longer accepts the token (${result.status})`);
+      if (!result.ok) throw Object.assign(new Error(result.error ?? 'validation failed'), { cause: { code: 'validation' } });
       return { ...current, expires_at: now + (settings.defaultExpiresIn ?? this.validationSeconds) * 1000, expiry_assumed: true };
     }
     const client = knownClient ?? (await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant));
-    const { as, client: c, auth, http } = endpointsFor(provider, config, client);
+    if (provider.auth.mode === 'oauth2_client_credentials') refuseSharedClientCredentials(provider, row.tenant_id, client);
+    const { as, client: c, auth, http } = endpointsFor(provider, config, client, this.options.outbound);
+    const tokenOrigin = new URL(as.token_endpoint!).origin;
     if (provider.auth.mode === 'oauth2_client_credentials') {
       const params = new URLSearchParams();
       if (settings.scopes.length > 0) params.set('scope', settings.scopes.join(settings.scopeSeparator));
       const response = await oauth.clientCredentialsGrantRequest(as, c, auth, params, http);
       const tokens = await oauth.processClientCredentialsResponse(as, c, response);
-      return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.validationSeconds });
+      return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, validationSeconds: this.validationSeconds, tokenOrigin });
+    }
+    // A refresh token goes back only to the endpoint that issued it.
+    if (current.token_origin !== undefined && current.token_origin !== tokenOrigin) {
+      throw new CofferError('OAUTH_ORIGIN_NOT_ALLOWED', "the token endpoint's origin differs from the one that issued the refresh token; reconnect the connection");
     }
     const response = await oauth.refreshTokenGrantRequest(as, c, auth, current.refresh_token!, http);
     const tokens = await oauth.processRefreshTokenResponse(as, c, response);
-    return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, previous: current, validationSeconds: this.validationSeconds });
+    return tokenSetFrom(tokens, { now, defaultExpiresIn: settings.defaultExpiresIn, previous: current, validationSeconds: this.validationSeconds, tokenOrigin });
   }
 
   /**
@@ -228,7 +246,7 @@ export class TokenRefresher {
           const row = rows[next++]!;
           outcome.attempted += 1;
           // Awaited first: `pending` is swapped by each commit, so it is read only once the result is in.
-          const finished = await this.attempt(row, clients, sets.get(`${row.tenant_id}\u0000${row.secret_name}`)?.value);
+          const finished = await this.attempt(row, clients, sets.get(`${row.tenant_id}\u0000${row.secret_name}`));
           pending.push(finished);
           if (pending.length >= COMMIT_BATCH) await commit();
           options.onProgress?.(outcome.attempted, due.length);
@@ -262,15 +280,19 @@ export class TokenRefresher {
   }
 
   /** One refresh request for a claimed connection; never throws. */
-  private async attempt(row: ConnectionsTable, clients: Map<string, Promise<OAuthClientSettings>>, value: unknown): Promise<Finished> {
+  private async attempt(row: ConnectionsTable, clients: Map<string, Promise<OAuthClientSettings>>, revealed: { value: unknown; version: number } | undefined): Promise<Finished> {
     const started = Date.now();
     let provider: ProviderDefinition;
     let current: TokenSet;
+    let fromVersion: number;
+    const leaseOwner = row.refresh_lease_owner ?? '';
     try {
       provider = this.catalog.get(row.provider);
-      current = readTokenSet(value ?? (await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      const read = revealed ?? (await this.secrets.reveal(row.tenant_id, row.secret_name));
+      current = readTokenSet(read.value);
+      fromVersion = read.version;
     } catch (err) {
-      return { row, started, failure: { code: err instanceof CofferError ? err.code : 'error', message: 'the stored token set could not be read', invalidGrant: false, expired: false } };
+      return { row, started, leaseOwner, fromVersion: -1, failure: { code: err instanceof CofferError ? err.code : 'error', message: 'the stored token set could not be read', invalidGrant: false, expired: false } };
     }
     try {
       const key = `${row.tenant_id}\u0000${row.provider}`;
@@ -281,9 +303,9 @@ export class TokenRefresher {
         clients.set(key, client);
       }
       const next = await this.requestNewTokens(row, provider, JSON.parse(row.config) as Record<string, string>, current, await client);
-      return { row, started, provider, current, next };
+      return { row, started, provider, current, leaseOwner, fromVersion, next };
     } catch (err) {
-      return { row, started, provider, current, failure: failureOf(err) };
+      return { row, started, provider, current, leaseOwner, fromVersion, failure: failureOf(err) };
     }
   }
 
@@ -294,7 +316,8 @@ export class TokenRefresher {
       await this.store.writeTransaction(async (trx) => {
         // A single refresh (also the retry of a batch that failed) takes the plain path.
         if (batch.length === 1) return this.commitOne(trx, batch[0]!);
-        const refreshed = batch.filter((f) => f.next);
+        await this.markSuperseded(trx, batch);
+        const refreshed = batch.filter((f) => f.next && !f.superseded);
         // The new token sets, then the connections, each in a few statements for the whole batch.
         await this.secrets.putManyWithin(trx, refreshed.map((f) => ({ tenant: f.row.tenant_id, name: f.row.secret_name, value: tokenSetValue(f.next!), type: 'oauth2' as const })));
         const now = Date.now();
@@ -304,22 +327,49 @@ export class TokenRefresher {
             part.map((f) => sql`(${f.row.id}, cast(${f.next!.expires_at ?? null} as bigint), cast(${f.started + this.minAttemptIntervalMs} as bigint))`),
           )}) update connections set status = 'active', last_error = null, expires_at = v.expires_at, last_refreshed_at = ${now}, updated_at = ${now}, refresh_failures = 0, next_refresh_attempt_at = v.next_attempt, refresh_lease_until = null, refresh_lease_owner = null from v where connections.id = v.id`.execute(trx);
         }
-        for (const f of batch) if (!f.next) await this.writeFinished(trx, f);
+        for (const f of batch) if (!f.next && !f.superseded) await this.writeFinished(trx, f);
         await this.auditLog.appendManyWithin(trx, batch.map((f) => this.refreshEvent(f)));
       });
-      for (const f of batch) f.next ? (outcome.refreshed += 1) : (outcome.failed += 1);
+      for (const f of batch) f.next && !f.superseded ? (outcome.refreshed += 1) : (outcome.failed += 1);
     } catch {
       if (batch.length === 1) {
         outcome.failed += 1;
         return;
       }
-      for (const f of batch) await this.commitFinished([f], outcome);
+      for (const f of batch) {
+        f.superseded = false;
+        await this.commitFinished([f], outcome);
+      }
     }
+  }
+
+  /**
+   * A result is committed while its lease is held. A lease can lapse during a slow provider call
+   * and be taken by another process; the result is then still committed if the token set it was
+   * refreshed from is still the current version (a rotated refresh token is never lost), and
+   * marked superseded otherwise (another writer stored a newer set; that one stays).
+   */
+  private async markSuperseded(trx: Kysely<Database>, batch: Finished[]): Promise<void> {
+    if (batch.length === 0) return;
+    const ids = batch.map((f) => f.row.id);
+    let leases = trx.selectFrom('connections').select(['id', 'refresh_lease_owner']).where('id', 'in', ids);
+    if (this.store.dialect === 'postgres') leases = leases.forUpdate();
+    const owners = new Map((await leases.execute()).map((r) => [r.id, r.refresh_lease_owner]));
+    const lost = batch.filter((f) => owners.get(f.row.id) !== f.leaseOwner);
+    if (lost.length === 0) return;
+    let versions = trx
+      .selectFrom('secrets')
+      .select(['tenant_id', 'name', 'latest_version'])
+      .where((eb) => eb.or(lost.map((f) => eb.and([eb('tenant_id', '=', f.row.tenant_id), eb('name', '=', f.row.secret_name)]))));
+    if (this.store.dialect === 'postgres') versions = versions.forUpdate();
+    const latest = new Map((await versions.execute()).map((r) => [`${r.tenant_id}\u0000${r.name}`, r.latest_version]));
+    for (const f of lost) f.superseded = !owners.has(f.row.id) || latest.get(`${f.row.tenant_id}\u0000${f.row.secret_name}`) !== f.fromVersion;
   }
 
   /** One finished refresh (or failure) and its audit event, in the caller's transaction. */
   private async commitOne(trx: Kysely<Database>, f: Finished): Promise<void> {
-    await this.writeFinished(trx, f);
+    await this.markSuperseded(trx, [f]);
+    if (!f.superseded) await this.writeFinished(trx, f);
     await this.auditLog.appendWithin(trx, this.refreshEvent(f));
   }
 
@@ -352,6 +402,9 @@ export class TokenRefresher {
   }
 
   private refreshEvent(f: Finished): AuditEventInput {
+    if (f.superseded) {
+      return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: 'superseded', details: { provider: f.row.provider, status: f.row.status } };
+    }
     if (f.next) {
       return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'success', details: { provider: f.row.provider, rotated: f.next.refresh_token !== undefined && f.next.refresh_token !== f.current?.refresh_token } };
     }
@@ -369,6 +422,12 @@ const COMMIT_BATCH = 200;
 interface Finished {
   row: ConnectionsTable;
   started: number;
+  /** The lease owner tag this attempt claimed with. */
+  leaseOwner: string;
+  /** The secret version the current token set was read from (-1 when it could not be read). */
+  fromVersion: number;
+  /** Set at commit: the lease was lost and a newer token set was stored meanwhile; nothing is written. */
+  superseded?: boolean;
   provider?: ProviderDefinition;
   current?: TokenSet;
   next?: TokenSet;
@@ -380,6 +439,9 @@ type Failure = NonNullable<Finished['failure']>;
 /** A failed attempt in words safe to store: a token the provider no longer accepts is `expired`. */
 function failureOf(err: unknown): Failure {
   if (err instanceof CofferError && err.code === 'CONNECTION_UNUSABLE') return { code: 'expired', message: err.message, invalidGrant: false, expired: true };
+  // Coffer's own refusals (a host or origin not allowed, a missing client) say what to fix; their
+  // messages never carry a token.
+  if (err instanceof CofferError) return { code: err.code.toLowerCase(), message: err.message, invalidGrant: false, expired: false };
   return { ...describeOAuthError(err), expired: false };
 }
 

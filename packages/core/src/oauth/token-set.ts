@@ -14,14 +14,22 @@ export interface TokenSet {
   expires_at?: number;
   /** True when the provider gave no expires_in and `expires_at` is a validation horizon. */
   expiry_assumed?: boolean;
+  /**
+   * The origin of the token endpoint that issued the set. Its refresh token is only ever sent
+   * back there, and a re-authorisation keeps it only if the new tokens come from there too.
+   */
+  token_origin?: string;
 }
 
 /**
  * The token set after a token response. `previous` is the set being refreshed: a response
  * without a refresh token keeps the previous one (many providers rotate only sometimes).
  */
-export function tokenSetFrom(response: TokenEndpointResponse, options: { now: number; defaultExpiresIn?: number | undefined; previous?: TokenSet | undefined; validationSeconds: number }): TokenSet {
-  const set: TokenSet = { access_token: response.access_token, token_type: response.token_type === 'bearer' ? 'Bearer' : String(response.token_type) };
+export function tokenSetFrom(
+  response: TokenEndpointResponse,
+  options: { now: number; defaultExpiresIn?: number | undefined; previous?: TokenSet | undefined; validationSeconds: number; tokenOrigin: string },
+): TokenSet {
+  const set: TokenSet = { access_token: response.access_token, token_type: response.token_type === 'bearer' ? 'Bearer' : String(response.token_type), token_origin: options.tokenOrigin };
   const refresh = response.refresh_token ?? options.previous?.refresh_token;
   if (refresh) set.refresh_token = refresh;
   const scope = response.scope ?? options.previous?.scope;
@@ -47,6 +55,7 @@ export function readTokenSet(value: unknown): TokenSet {
   if (typeof v.scope === 'string') set.scope = v.scope;
   if (typeof v.expires_at === 'number') set.expires_at = v.expires_at;
   if (v.expiry_assumed === true) set.expiry_assumed = true;
+  if (typeof v.token_origin === 'string') set.token_origin = v.token_origin;
   return set;
 }
 

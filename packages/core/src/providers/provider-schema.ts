@@ -16,15 +16,33 @@ const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const RESERVED_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'token_type', 'basic_auth']);
 const FIELD = /^[a-z][a-z0-9_]{0,63}$/;
 
+/**
+ * A field pattern, compiled as `^(?:…)$`: a whole value must match, whatever the author wrote.
+ * (`^a|b$` taken as written would accept `a.attacker.example`.)
+ */
+export function compilePattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
 /** A regular expression given as text; refused at load when it does not compile. */
 const Pattern = z.string().min(1).max(500).refine((p) => {
   try {
-    new RegExp(p, 'u');
+    compilePattern(p);
     return true;
   } catch {
     return false;
   }
 }, 'must be a valid regular expression');
+
+/**
+ * An allowed host: `*` (any; for generic providers that rely on the connection's fixed config
+ * and the OAuth client's allowed origins), an exact lowercase host name or IP literal, or
+ * `*.suffix`, which matches any host ending in `.suffix` (at a dot boundary, not the suffix itself).
+ */
+const HostPattern = z
+  .string()
+  .max(253)
+  .regex(/^(\*|(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\[[0-9a-f:.]+\])$/, 'must be *, a lowercase host name, an IP address, or *.suffix');
 
 /** An absolute https URL, possibly with {placeholders}; http only for loopback (tests, local stand-ins). */
 const UrlTemplate = z
@@ -63,8 +81,10 @@ export const OAuthSettings = z
     authorizationUrl: UrlTemplate.optional(),
     tokenUrl: UrlTemplate,
     revocationUrl: UrlTemplate.optional(),
-    /** Expected `iss` on the callback (RFC 9207) when the server sends it. */
+    /** The authorization server's issuer: `iss` on a callback must equal it (RFC 9207). */
     issuer: z.string().max(2000).regex(/^https?:\/\/[^\s]+$/, 'must be a URL').optional(),
+    /** The server always sends `iss` on its callbacks: a callback without it is refused. Needs `issuer`. */
+    issuerInCallback: z.boolean().default(false),
     scopes: z.array(z.string().min(1).max(200)).max(100).default([]),
     scopeSeparator: z.string().min(1).max(3).default(' '),
     pkce: z.boolean().default(true),
@@ -124,6 +144,11 @@ export const ProviderDefinition = z
       .strict(),
     /** Non-secret connection fields (e.g. a Shopify shop domain), usable as URL placeholders. */
     config: z.array(ConfigField).max(20).default([]),
+    /**
+     * Hosts a URL filled from a template may reach (exact, `*.suffix`, or `*`). Required when any
+     * URL template has a placeholder; the hosts of placeholder-free URLs are allowed implicitly.
+     */
+    allowedHosts: z.array(HostPattern).min(1).max(200).optional(),
     api: ApiSettings,
   })
   .strict()
@@ -132,6 +157,7 @@ export const ProviderDefinition = z
     const isOAuth = mode === 'oauth2' || mode === 'oauth2_client_credentials';
     if (isOAuth && !oauth) ctx.addIssue({ code: 'custom', path: ['auth', 'oauth'], message: `is required for auth mode ${mode}` });
     if (!isOAuth && oauth) ctx.addIssue({ code: 'custom', path: ['auth', 'oauth'], message: `is only for OAuth modes, not ${mode}` });
+    if (oauth?.issuerInCallback && !oauth.issuer) ctx.addIssue({ code: 'custom', path: ['auth', 'oauth', 'issuerInCallback'], message: 'needs issuer: the iss a callback must carry' });
     if (mode === 'oauth2' && oauth && !oauth.authorizationUrl) ctx.addIssue({ code: 'custom', path: ['auth', 'oauth', 'authorizationUrl'], message: 'is required for the authorization code flow' });
     if (isOAuth && fields.length > 0) ctx.addIssue({ code: 'custom', path: ['auth', 'fields'], message: 'must be empty for OAuth modes (the token set is stored instead)' });
     if (!isOAuth && fields.length === 0) ctx.addIssue({ code: 'custom', path: ['auth', 'fields'], message: `must declare at least one credential field for auth mode ${mode}` });
@@ -163,10 +189,14 @@ export const ProviderDefinition = z
       for (const name of placeholders(template)) {
         const config = configByName.get(name);
         if (config) {
-          // A config value that shapes a URL is caller input: without an anchored pattern it could
-          // point the credential at another host or path (SSRF).
-          if (!allowCredentials && !(config.pattern?.startsWith('^') && config.pattern.endsWith('$'))) {
-            ctx.addIssue({ code: 'custom', path, message: `uses {${name}}, so config field "${name}" needs an anchored pattern (^…$) that admits only the hosts or values it should` });
+          // A config value that shapes a URL is caller input: without a pattern it could point the
+          // credential at another host or path (SSRF). Patterns always match whole values, and the
+          // filled URL is checked against allowedHosts as well.
+          if (!allowCredentials && !config.pattern) {
+            ctx.addIssue({ code: 'custom', path, message: `uses {${name}}, so config field "${name}" needs a pattern that admits only the hosts or values it should` });
+          }
+          if (!allowCredentials && !def.allowedHosts) {
+            ctx.addIssue({ code: 'custom', path: ['allowedHosts'], message: `is required: ${path.join('.')} has the placeholder {${name}}, so the hosts it may reach must be declared (exact, *.suffix, or * for a generic provider)` });
           }
           continue;
         }
@@ -179,7 +209,7 @@ export const ProviderDefinition = z
       if (f.default === undefined || !f.pattern) return;
       let matches: boolean;
       try {
-        matches = new RegExp(f.pattern, 'u').test(f.default);
+        matches = compilePattern(f.pattern).test(f.default);
       } catch {
         return; // the pattern itself is reported as invalid
       }

@@ -18,6 +18,8 @@ export interface TenantsTable {
   id: string;
   name: string;
   created_at: number;
+  /** JSON list of origins connect sessions may return to; null: only Coffer's own. */
+  connect_return_origins?: string | null;
 }
 
 export interface TenantKeysTable {

@@ -9,7 +9,7 @@ import type { CreatedConnectSession } from '@coffer/core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { recordFailure } from './audited.js';
+import { audited, recordFailure } from './audited.js';
 import { ProviderId, TenantParams, toJson } from './schemas.js';
 
 const COOKIE = 'coffer_connect';
@@ -35,7 +35,7 @@ export const connectRoutes = [
     tag: 'connections',
     summary: 'Start connecting an OAuth account: a single-use connect link',
     description:
-      'Send the user to `url`. It is valid once, for ten minutes. At the end the browser returns to `returnUrl` with `coffer_status=connected&coffer_connection_id=…` or `coffer_status=error&coffer_error=…`. With `connectionId`, the flow re-authorises that connection instead of creating one.',
+      "Send the user to `url`. It is valid once, for ten minutes. `returnUrl` must be on the tenant's allowed return origins (set by an admin; without any, only Coffer's own public origin). At the end the browser returns to `returnUrl` with `coffer_status=connected&coffer_connection_id=…` or `coffer_status=error&coffer_error=…`. With `connectionId`, the flow re-authorises that connection instead of creating one.",
     auditAction: 'connect.session.create',
     access: { kind: 'tenant', scope: 'connections:write' },
     params: TenantParams,
@@ -51,12 +51,12 @@ export const connectRoutes = [
       .strict(),
     status: 201,
     response: z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }),
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING'],
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING', 'RETURN_URL_NOT_ALLOWED', 'CONNECTION_FIELD_IMMUTABLE', 'OAUTH_ORIGIN_NOT_ALLOWED', 'PROVIDER_HOST_NOT_ALLOWED'],
     async handler({ params, body, coffer, audit, reply, publicUrl }) {
       const subject = { action: 'connect.session.create', tenant: params.tenant, details: { provider: body.provider } };
       let session: CreatedConnectSession;
       try {
-        session = await coffer.connect.create(params.tenant, body as never);
+        session = await coffer.connect.create(params.tenant, body as never, { publicOrigin: publicUrl });
       } catch (err) {
         await recordFailure(audit, subject, err);
         throw err;
@@ -65,6 +65,42 @@ export const connectRoutes = [
       await audit.record({ ...subject, target: session.id, outcome: 'success' });
       reply.header('cache-control', 'no-store');
       return toJson({ id: session.id, url: `${publicUrl}/v1/connect/${session.linkToken}`, expiresAt: session.expiresAt }) as never;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/tenants/:tenant/connect/return-origins',
+    tag: 'connections',
+    summary: "Origins the tenant's connect sessions may return to",
+    description: 'Null when none is set: then only Coffer\'s own public origin is allowed.',
+    access: { kind: 'admin' },
+    params: TenantParams,
+    response: z.object({ origins: z.array(z.string()).nullable() }),
+    errors: ['TENANT_NOT_FOUND'],
+    async handler({ params, coffer }) {
+      return { origins: await coffer.connect.returnOrigins(params.tenant) };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/v1/tenants/:tenant/connect/return-origins',
+    tag: 'connections',
+    summary: "Set the origins the tenant's connect sessions may return to (admin)",
+    description: 'Exact origins (`https://app.example.com`; http only on loopback), at most 100. An empty list clears them: only Coffer\'s own public origin is then allowed.',
+    auditAction: 'tenant.return_origins.update',
+    access: { kind: 'admin' },
+    params: TenantParams,
+    body: z.object({ origins: z.array(z.string().max(300)).max(100) }).strict(),
+    response: z.object({ origins: z.array(z.string()).nullable() }),
+    errors: ['TENANT_NOT_FOUND', 'INVALID_ARGUMENT'],
+    async handler({ params, body, coffer, audit }) {
+      const origins = await audited<{ origins: string[] }>(
+        audit,
+        { action: 'tenant.return_origins.update', tenant: params.tenant, target: params.tenant },
+        async (within) => ({ origins: await coffer.connect.setReturnOrigins(params.tenant, body.origins, { audit: within }) }),
+        (r) => ({ details: { origins: r.origins.join(' ') } }),
+      );
+      return { origins: origins.origins.length === 0 ? null : origins.origins };
     },
   }),
   defineRoute({

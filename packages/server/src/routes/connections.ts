@@ -2,7 +2,7 @@
  * Connections of a tenant: third-party accounts whose credentials live in the vault. Only
  * `…/credentials` returns plaintext (reveal scope, audited before the answer).
  */
-import type { ConnectionInfo, TestResult, UsableCredentials } from '@coffer/core';
+import { CofferError, type ConnectionInfo, type TestResult, type UsableCredentials } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { audited, auditedRead } from './audited.js';
@@ -32,12 +32,19 @@ export const connectionRoutes = [
       .strict(),
     status: 201,
     response: Connection,
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND'],
-    async handler({ params, body, coffer, audit }) {
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'FORBIDDEN', 'PROVIDER_HOST_NOT_ALLOWED'],
+    async handler({ params, body, coffer, audit, principal }) {
       const info = await audited<ConnectionInfo>(
         audit,
         { action: 'connection.create', tenant: params.tenant, details: { provider: body.provider } },
-        (within) => coffer.connections.create(params.tenant, body as never, { audit: within }),
+        (within) => {
+          // Referencing an existing secret lets the connection send it to the provider's host (its
+          // test request, the proxy): only a caller who may reveal that secret may do it.
+          if (body.secret !== undefined && principal?.kind !== 'admin' && !principal?.scopes.has('secrets:reveal')) {
+            throw new CofferError('FORBIDDEN', 'Referencing an existing secret needs the secrets:reveal scope; send credentials instead, or use a token that may reveal the secret.');
+          }
+          return coffer.connections.create(params.tenant, body as never, { audit: within });
+        },
         (c) => ({ target: c.id }),
       );
       return toJson(info) as never;
@@ -75,13 +82,14 @@ export const connectionRoutes = [
     url: '/v1/tenants/:tenant/connections/:id',
     tag: 'connections',
     summary: 'Rename, change config or replace credentials',
-    description: 'New `credentials` become a new version of the connection\'s secret; the old version stays (masked) in its history.',
+    description:
+      'New `credentials` become a new version of the connection\'s secret; the old version stays (masked) in its history. Config fields that form a URL (a host, a shop domain) are fixed once the connection exists (409 CONNECTION_FIELD_IMMUTABLE): create a new connection to point elsewhere.',
     auditAction: 'connection.update',
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
     body: z.object({ displayName: z.string().max(200).optional(), config: TextFields.optional(), credentials: TextFields.optional() }).strict(),
     response: Connection,
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID'],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE'],
     async handler({ params, body, coffer, audit }) {
       const info = await audited<ConnectionInfo>(
         audit,
