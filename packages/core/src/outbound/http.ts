@@ -27,7 +27,7 @@ import { blockedError, canonicalHost, OutboundPolicy, withCause } from './addres
 export const OUTBOUND_DEFAULTS = Object.freeze({
   /** TCP connect plus TLS handshake. */
   connectTimeoutMs: 5_000,
-  /** From the request being sent to the last response header. */
+  /** From the call's start to the last response header (connecting counts against it too). */
   headersTimeoutMs: 10_000,
   /** The whole call: connect, headers and the body read to its end. */
   totalTimeoutMs: 15_000,
@@ -164,8 +164,11 @@ function timeoutError(host: string, phase: OutboundTimeoutPhase, timeoutMs: numb
   return outboundError('OUTBOUND_TIMEOUT', `"${host}" did not ${PHASE_WORDS[phase]} within ${timeoutMs} ms.`, { host, phase, timeoutMs }, PHASE_CAUSE[phase]);
 }
 
-/** Resolves with `{ all: true }` and keeps only the addresses the policy lets `hostname` reach. */
-function filteredLookup(policy: OutboundPolicy, resolve: LookupFunction): LookupFunction {
+/**
+ * Resolves with `{ all: true }` and keeps only the addresses the policy lets `hostname` reach.
+ * @internal exported for tests
+ */
+export function filteredLookup(policy: OutboundPolicy, resolve: LookupFunction): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (err, result) => {
       if (err) return callback(err, '');
@@ -186,8 +189,10 @@ function filteredLookup(policy: OutboundPolicy, resolve: LookupFunction): Lookup
  * undici's connector, with the address check between TCP connect and the first byte: the TCP
  * socket is opened here, its `remoteAddress` checked, and only then is TLS started on it (by
  * undici's own connector, so its session cache and ALPN settings apply).
+ * @internal exported for tests, which call it with an unfiltered lookup to show that this check
+ * holds on its own
  */
-function guardedConnector(policy: OutboundPolicy, lookup: LookupFunction, connectTimeoutMs: number, ca: OutboundOptions['ca']): buildConnector.connector {
+export function guardedConnector(policy: OutboundPolicy, lookup: LookupFunction, connectTimeoutMs: number, ca: OutboundOptions['ca']): buildConnector.connector {
   // Our timer covers TCP and TLS together, so undici's own connect timer is off.
   const startTls = buildConnector({ timeout: 0, ...(ca !== undefined ? { ca } : {}) });
   return ({ hostname, host, protocol, port, servername, localAddress }, callback) => {
@@ -354,11 +359,15 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
     const callerSignal = init.signal ?? undefined;
     callerSignal?.throwIfAborted();
     const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(timeoutError(host, 'total', total));
-    }, total);
+    // Our own timers rather than undici's headersTimeout alone: undici's run on a coarse clock
+    // (about half a second), and ours also count the connect time into the headers limit.
+    let expired: CofferError | undefined;
+    const expire = (phase: OutboundTimeoutPhase, ms: number) => () => {
+      expired ??= timeoutError(host, phase, ms);
+      controller.abort(expired);
+    };
+    const timer = setTimeout(expire('total', total), total);
+    const headersTimer = headersTimeout < total ? setTimeout(expire('headers', headersTimeout), headersTimeout) : undefined;
     const onCallerAbort = () => controller.abort(callerSignal!.reason);
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
@@ -374,6 +383,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
         headersTimeout,
         bodyTimeout: total,
       });
+      clearTimeout(headersTimer);
       status = res.statusCode;
       const tooLarge = () =>
         outboundError('OUTBOUND_RESPONSE_TOO_LARGE', `The answer from "${host}" is larger than ${maxBody} bytes; the request was aborted.`, { host, maxBodyBytes: maxBody, status }, 'OUTBOUND_RESPONSE_TOO_LARGE');
@@ -398,7 +408,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       return new Response(nullBody ? null : bytes, { status: res.statusCode, statusText: res.statusText ?? '', headers: responseHeaders });
     } catch (err) {
       if (err instanceof CofferError) throw err;
-      if (timedOut) throw timeoutError(host, 'total', total);
+      if (expired) throw expired;
       if (callerSignal?.aborted) throw callerSignal.reason;
       const code = (err as { code?: unknown }).code;
       if (code === 'UND_ERR_HEADERS_TIMEOUT') throw timeoutError(host, 'headers', headersTimeout);
@@ -415,6 +425,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       );
     } finally {
       clearTimeout(timer);
+      clearTimeout(headersTimer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   }
