@@ -2,6 +2,11 @@
  * Secrets and their versions. Every write seals the value under a fresh data key, wraps that
  * key under the tenant's newest key, and stores both in one transaction. Every read is scoped
  * by tenant in the query itself.
+ *
+ * Plaintext buffers live no longer than their use: a data key is zeroed as soon as it has
+ * wrapped or unwrapped its value, and so are the encoded value and its mask, on every path,
+ * failures included (finally blocks). Strings handed to callers cannot be zeroed and are not
+ * pretended to be. The tenant keys belong to the keyring, which zeroes its own.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -36,7 +41,10 @@ export interface PutOptions {
   metadata?: Metadata;
   /** Check-and-set: 0 creates only; N writes only if the current version is N. */
   cas?: number;
-  /** Versions kept; older ones are destroyed. Default 10. */
+  /**
+   * Versions kept; older ones are destroyed (their rows deleted, ciphertext and wrapped key
+   * with them) and listed in the result. Default 10.
+   */
   maxVersions?: number;
   /** An audit event written in the same transaction as the new version. */
   audit?: AuditWith<PutResult>;
@@ -46,6 +54,12 @@ export interface PutResult {
   name: string;
   version: number;
   createdAt: Date;
+  /**
+   * Present when this write destroyed older versions because the secret keeps `maxVersions`
+   * (a lowered `maxVersions` can destroy several at once): their numbers, oldest first. Each is
+   * audited as `secret.version.destroy` (reason `max_versions`) when the write is audited.
+   */
+  destroyedVersions?: number[];
 }
 
 export interface RevealedSecret {
@@ -134,6 +148,44 @@ function prepareWrite(tenant: string, name: string, value: SecretValue, options:
   return { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson };
 }
 
+/** Zeroes a write's plaintext buffers once it is done (or failed). */
+function wipe(write: PreparedWrite): void {
+  write.payload.fill(0);
+  write.maskJson.fill(0);
+}
+
+/** A new version's row: a fresh data key wraps the value and its mask, and is zeroed whatever happens. */
+function sealVersion(tenantKey: { version: number; key: Buffer }, write: Pick<PreparedWrite, 'tenant' | 'payload' | 'maskJson'>, secretId: string, version: number, now: number): SecretVersionsTable {
+  const dek = generateKey();
+  try {
+    return {
+      secret_id: secretId,
+      tenant_id: write.tenant,
+      version,
+      key_version: tenantKey.version,
+      wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', write.tenant, secretId, version)),
+      ciphertext: seal(dek, 0, write.payload, ctx('value', write.tenant, secretId, version)),
+      masked: seal(dek, 0, write.maskJson, ctx('mask', write.tenant, secretId, version)),
+      state: 'active',
+      created_at: now,
+      deleted_at: null,
+      destroyed_at: null,
+    };
+  } finally {
+    dek.fill(0);
+  }
+}
+
+/** Decrypts and decodes a value; the decrypted bytes are zeroed even when decoding fails. */
+function openValue(dek: Buffer, ciphertext: Buffer, context: CipherContext): SecretValue {
+  const payload = open(dek, ciphertext, context);
+  try {
+    return decodeValue(payload);
+  } finally {
+    payload.fill(0);
+  }
+}
+
 export class Secrets {
   constructor(
     private readonly store: Store,
@@ -148,7 +200,7 @@ export class Secrets {
     try {
       return await this.store.writeTransaction((trx) => this.writePrepared(trx, write, options.audit));
     } finally {
-      write.payload.fill(0);
+      wipe(write);
     }
   }
 
@@ -161,7 +213,7 @@ export class Secrets {
     try {
       return await this.writePrepared(trx, write);
     } finally {
-      write.payload.fill(0);
+      wipe(write);
     }
   }
 
@@ -193,21 +245,7 @@ export class Secrets {
         if (!tenantKey) tenantKeys.set(w.tenant, (tenantKey = await this.keyring.newestTenantKey(trx, w.tenant)));
         const version = (next.get(secret.id) ?? secret.latest_version) + 1;
         next.set(secret.id, version);
-        const dek = generateKey();
-        rows.push({
-          secret_id: secret.id,
-          tenant_id: w.tenant,
-          version,
-          key_version: tenantKey.version,
-          wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', w.tenant, secret.id, version)),
-          ciphertext: seal(dek, 0, w.payload, ctx('value', w.tenant, secret.id, version)),
-          masked: seal(dek, 0, w.maskJson, ctx('mask', w.tenant, secret.id, version)),
-          state: 'active' as const,
-          created_at: now,
-          deleted_at: null,
-          destroyed_at: null,
-        });
-        dek.fill(0);
+        rows.push(sealVersion(tenantKey, w, secret.id, version, now));
       }
       for (let i = 0; i < rows.length; i += 100) await trx.insertInto('secret_versions').values(rows.slice(i, i + 100)).execute();
       // Every secret's new latest version in one statement (a VALUES list joined on the id).
@@ -216,18 +254,25 @@ export class Secrets {
         const part = latest.slice(i, i + 200);
         await sql`with v(id, version) as (values ${sql.join(part.map(([id, version]) => sql`(${id}, cast(${version} as integer))`))}) update secrets set latest_version = v.version, updated_at = ${now} from v where secrets.id = v.id`.execute(trx);
       }
+      const destroyed = new Map<string, number[]>();
       for (const [id, version] of latest) {
         const secret = byId.get(id)!;
-        if (version > secret.max_versions) await this.prune(trx, id, secret.max_versions);
+        if (version > secret.max_versions) destroyed.set(id, await this.prune(trx, id, secret.max_versions));
       }
-      return writes.map((w, i) => ({ name: w.name, version: rows[i]!.version, createdAt: new Date(now) }));
+      // A secret written twice in one batch: its destroyed versions go with its last write.
+      return writes.map((w, i) => {
+        const row = rows[i]!;
+        const last = next.get(row.secret_id) === row.version;
+        const gone = last ? destroyed.get(row.secret_id) : undefined;
+        return { name: w.name, version: row.version, createdAt: new Date(now), ...(gone?.length ? { destroyedVersions: gone } : {}) };
+      });
     } finally {
-      for (const w of writes) w.payload.fill(0);
+      for (const w of writes) wipe(w);
     }
   }
 
   private async writePrepared(trx: Kysely<Database>, write: PreparedWrite, audit?: AuditWith<PutResult>): Promise<PutResult> {
-    const { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson } = write;
+    const { tenant, name, value, type, metadata, cas, maxVersions } = write;
     const tenantKey = await this.keyring.newestTenantKey(trx, tenant);
     let secret = await this.lockSecret(trx, tenant, name);
     if (secret && type === undefined) checkValueShape(value, secret.type as SecretType);
@@ -259,21 +304,7 @@ export class Secrets {
     }
 
     const version = secret.latest_version + 1;
-    const dek = generateKey();
-    const row = {
-      secret_id: secret.id,
-      tenant_id: tenant,
-      version,
-      key_version: tenantKey.version,
-      wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', tenant, secret.id, version)),
-      ciphertext: seal(dek, 0, payload, ctx('value', tenant, secret.id, version)),
-      masked: seal(dek, 0, maskJson, ctx('mask', tenant, secret.id, version)),
-      state: 'active' as const,
-      created_at: now,
-      deleted_at: null,
-      destroyed_at: null,
-    };
-    dek.fill(0);
+    const row = sealVersion(tenantKey, write, secret.id, version, now);
     await trx.insertInto('secret_versions').values(row).execute();
     const keep = maxVersions ?? secret.max_versions;
     await trx
@@ -288,9 +319,25 @@ export class Secrets {
       .where('id', '=', secret.id)
       .execute();
     // Versions beyond the kept number exist only once the secret has had more than that.
-    if (version > keep) await this.prune(trx, secret.id, keep);
-    const result = { name, version, createdAt: new Date(now) };
-    if (audit) await this.auditLog.appendWithin(trx, audit(result));
+    const destroyedVersions = version > keep ? await this.prune(trx, secret.id, keep) : [];
+    const result: PutResult = { name, version, createdAt: new Date(now), ...(destroyedVersions.length > 0 ? { destroyedVersions } : {}) };
+    if (audit) {
+      // Destroying a version cannot be undone, so each gets an event of its own, by the same
+      // caller and in the same transaction as the write that caused it.
+      const event = audit(result);
+      const { actor, tenant: eventTenant, ip, requestId } = event;
+      const destroyedEvents = destroyedVersions.map((v) => ({
+        actor,
+        action: 'secret.version.destroy',
+        tenant: eventTenant ?? tenant,
+        target: name,
+        outcome: 'success' as const,
+        ip: ip ?? null,
+        requestId: requestId ?? null,
+        details: { version: v, reason: 'max_versions', maxVersions: keep },
+      }));
+      await this.auditLog.appendManyWithin(trx, [event, ...destroyedEvents]);
+    }
     return result;
   }
 
@@ -328,8 +375,12 @@ export class Secrets {
     return q.executeTakeFirst();
   }
 
-  /** Keeps the newest `keep` versions; older rows are deleted, which wipes their ciphertext. */
-  private async prune(trx: Kysely<Database>, secretId: string, keep: number): Promise<void> {
+  /**
+   * Keeps the newest `keep` versions; older rows are deleted, which wipes their ciphertext.
+   * Returns the versions this destroyed, oldest first: those that still held a value (active
+   * or deleted); a row destroyed earlier held none and was audited then.
+   */
+  private async prune(trx: Kysely<Database>, secretId: string, keep: number): Promise<number[]> {
     const cutoff = await trx
       .selectFrom('secret_versions')
       .select('version')
@@ -338,9 +389,12 @@ export class Secrets {
       .offset(keep)
       .limit(1)
       .executeTakeFirst();
-    if (cutoff) {
-      await trx.deleteFrom('secret_versions').where('secret_id', '=', secretId).where('version', '<=', cutoff.version).execute();
-    }
+    if (!cutoff) return [];
+    const removed = await trx.deleteFrom('secret_versions').where('secret_id', '=', secretId).where('version', '<=', cutoff.version).returning(['version', 'state']).execute();
+    return removed
+      .filter((r) => r.state !== 'destroyed')
+      .map((r) => r.version)
+      .sort((a, b) => a - b);
   }
 
   /**
@@ -363,10 +417,7 @@ export class Secrets {
       ? this.unwrapDataKeyWith(tenantKey, tenant, row.secret_id, row) ?? (await this.unwrapDataKey(tenant, row.secret_id, row, true))
       : await this.unwrapDataKey(tenant, row.secret_id, row, false);
     try {
-      const payload = open(dek, row.ciphertext!, ctx('value', tenant, row.secret_id, row.version));
-      const value = decodeValue(payload);
-      payload.fill(0);
-      return { name, type: row.type as SecretType, version: row.version, value };
+      return { name, type: row.type as SecretType, version: row.version, value: openValue(dek, row.ciphertext!, ctx('value', tenant, row.secret_id, row.version)) };
     } finally {
       dek.fill(0);
     }
@@ -396,9 +447,7 @@ export class Secrets {
         const cached = this.keyring.cachedTenantKey(row.tenant_id, row.key_version);
         const dek = (cached && this.unwrapDataKeyWith(cached, row.tenant_id, row.secret_id, row)) ?? (await this.unwrapDataKey(row.tenant_id, row.secret_id, row, cached !== undefined));
         try {
-          const payload = open(dek, row.ciphertext, ctx('value', row.tenant_id, row.secret_id, row.version));
-          out.set(`${row.tenant_id}\u0000${row.name}`, { name: row.name, type: row.type as SecretType, version: row.version, value: decodeValue(payload) });
-          payload.fill(0);
+          out.set(`${row.tenant_id}\u0000${row.name}`, { name: row.name, type: row.type as SecretType, version: row.version, value: openValue(dek, row.ciphertext, ctx('value', row.tenant_id, row.secret_id, row.version)) });
         } finally {
           dek.fill(0);
         }
@@ -462,7 +511,13 @@ export class Secrets {
     const cached = this.keyring.cachedTenantKey(tenant, v.key_version);
     const dek = (cached && this.unwrapDataKeyWith(cached, tenant, secretId, v)) ?? (await this.unwrapDataKey(tenant, secretId, v, cached !== undefined, db));
     try {
-      return JSON.parse(open(dek, v.masked, ctx('mask', tenant, secretId, v.version)).toString('utf8')) as MaskedValue;
+      // The mask is shown to readers, yet it holds a few characters of the value: wiped too.
+      const mask = open(dek, v.masked, ctx('mask', tenant, secretId, v.version));
+      try {
+        return JSON.parse(mask.toString('utf8')) as MaskedValue;
+      } finally {
+        mask.fill(0);
+      }
     } finally {
       dek.fill(0);
     }
