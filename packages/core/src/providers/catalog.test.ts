@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify as stringifyYaml } from 'yaml';
 import { CofferError } from '../errors.js';
 import { BUILTIN_PROVIDERS_DIR, loadProviderCatalog, ProviderCatalog, readProviderFile, type CatalogEntry } from './catalog.js';
-import { fillTemplate, placeholders, type ProviderDefinition } from './provider-schema.js';
+import { compilePattern, fillTemplate, placeholders, type ProviderDefinition } from './provider-schema.js';
+import { checkConfig } from '../connections/connection-fields.js';
 import { expectCode, thrown } from '../../test/expect-code.js';
 
 // Definitions in these tests are loose JSON data on purpose (they are written to files).
@@ -42,6 +43,8 @@ function apiKeyDef(mutate?: (d: Data) => void): Data {
       fields: [{ name: 'api_key', label: 'API key', pattern: '^ak_[a-z0-9]+$' }],
     },
     config: [{ name: 'region', label: 'Region', pattern: '^(eu|us)$', default: 'eu' }],
+    // The base URL has a placeholder: the hosts it may reach are declared.
+    allowedHosts: ['eu.acme.example', 'us.acme.example'],
     api: {
       baseUrl: 'https://{region}.acme.example/v1',
       inject: { headers: { Authorization: 'Bearer {api_key}' } },
@@ -154,19 +157,20 @@ describe('the built-in catalog', () => {
     }
   });
 
-  it('guards every config field used in a base URL or OAuth URL with a pattern that refuses SSRF targets', () => {
+  it('guards every config field used in a base URL or OAuth URL with a pattern that refuses SSRF targets, and declares allowedHosts', () => {
     const guarded: string[] = [];
     for (const { definition } of entries) {
       const oauth = definition.auth.oauth;
-      const urls = [definition.api.baseUrl, oauth?.authorizationUrl, oauth?.tokenUrl, oauth?.revocationUrl].filter((u): u is string => u !== undefined);
+      const urls = [definition.api.baseUrl, definition.api.test?.path, oauth?.authorizationUrl, oauth?.tokenUrl, oauth?.revocationUrl].filter((u): u is string => u !== undefined);
       for (const url of urls) {
+        if (placeholders(url).length > 0) expect(definition.allowedHosts, `${definition.id}: ${url} has a placeholder but no allowedHosts`).toBeDefined();
         for (const name of placeholders(url)) {
           const where = `${definition.id}: {${name}} in ${url}`;
           const field = definition.config.find((f) => f.name === name);
           expect(field, where).toBeDefined();
           expect(field!.pattern, `${where} has no pattern`).toBeTypeOf('string');
-          // The same compilation the connection code uses.
-          const re = new RegExp(field!.pattern!, 'u');
+          // The same compilation the connection code uses (whole value).
+          const re = compilePattern(field!.pattern!);
           for (const probe of SSRF_PROBES) expect(re.test(probe), `${where} accepts ${JSON.stringify(probe)}`).toBe(false);
           if (field!.default !== undefined) expect(re.test(field!.default), `${where} default`).toBe(true);
           guarded.push(`${definition.id}.${name}`);
@@ -182,12 +186,14 @@ describe('the built-in catalog', () => {
         'generic-api-key.api_host',
         'generic-oauth2.auth_host',
         'generic-oauth2.api_host',
+        // A test path placeholder shapes the URL too.
+        'whatsapp-business.phone_number_id',
       ]),
     );
   });
 
   it('has host patterns that still accept the hosts they are for', () => {
-    const accepts = (id: string, field: string, value: string) => new RegExp(catalog.get(id).config.find((f) => f.name === field)!.pattern!, 'u').test(value);
+    const accepts = (id: string, field: string, value: string) => compilePattern(catalog.get(id).config.find((f) => f.name === field)!.pattern!).test(value);
     expect(accepts('shopify', 'shop', 'example-store.myshopify.com')).toBe(true);
     expect(accepts('shopify', 'shop', 'example-store.myshopify.com.evil.com')).toBe(false);
     expect(accepts('generic-api-key', 'api_host', 'api.example.com')).toBe(true);
@@ -350,9 +356,92 @@ describe('readProviderFile refusals', () => {
     expectRefused(apiKeyDef((d) => (d.api.test.path = '/keys/{api_key}')), 'field api.test.path', 'uses {api_key}');
   });
 
-  it('refuses a URL placeholder whose config field has no anchored pattern (SSRF guard)', () => {
-    expectRefused(apiKeyDef((d) => delete d.config[0].pattern), 'field api.baseUrl', 'needs an anchored pattern');
-    expectRefused(apiKeyDef((d) => (d.config[0].pattern = '(eu|us)')), 'field api.baseUrl', 'needs an anchored pattern');
+  it('refuses a URL placeholder whose config field has no pattern (SSRF guard)', () => {
+    expectRefused(apiKeyDef((d) => delete d.config[0].pattern), 'field api.baseUrl', 'uses {region}, so config field "region" needs a pattern');
+    expectRefused(
+      oauthDef((d) => {
+        d.config = [{ name: 'tenant_slug', label: 'Tenant' }];
+        d.allowedHosts = ['auth.acme.example'];
+        d.auth.oauth.tokenUrl = 'https://auth.acme.example/{tenant_slug}/token';
+      }),
+      'field auth.oauth.tokenUrl',
+      'config field "tenant_slug" needs a pattern',
+    );
+    expectRefused(
+      apiKeyDef((d) => {
+        d.api.baseUrl = 'https://api.acme.example';
+        d.api.test.path = '/v1/{region}/me';
+        delete d.config[0].pattern;
+      }),
+      'field api.test.path',
+      'config field "region" needs a pattern',
+    );
+  });
+
+  it('refuses a templated URL without allowedHosts, naming allowedHosts', () => {
+    expectRefused(apiKeyDef((d) => delete d.allowedHosts), 'field allowedHosts', 'is required', 'api.baseUrl has the placeholder {region}');
+    expectRefused(
+      oauthDef((d) => {
+        d.config = [{ name: 'tenant_slug', label: 'Tenant', pattern: '[a-z]+' }];
+        d.auth.oauth.tokenUrl = 'https://auth.acme.example/{tenant_slug}/token';
+      }),
+      'field allowedHosts',
+      'auth.oauth.tokenUrl has the placeholder {tenant_slug}',
+    );
+    expectRefused(
+      apiKeyDef((d) => {
+        delete d.allowedHosts;
+        d.api.baseUrl = 'https://api.acme.example';
+        d.api.test.path = '/v1/{region}/me';
+      }),
+      'field allowedHosts',
+      'api.test.path has the placeholder {region}',
+    );
+    // An empty list is no declaration either, and host patterns are checked.
+    expectRefused(apiKeyDef((d) => (d.allowedHosts = [])), 'field allowedHosts');
+    expectRefused(apiKeyDef((d) => (d.allowedHosts = ['https://eu.acme.example'])), 'field allowedHosts.0', 'must be *, a lowercase host name, an IP address, or *.suffix');
+    expectRefused(apiKeyDef((d) => (d.allowedHosts = ['EU.acme.example'])), 'field allowedHosts.0');
+    // Placeholder-free URLs need none.
+    const fixed = readProviderFile(writeJson('fixed.json', oauthDef()));
+    expect(fixed.allowedHosts).toBeUndefined();
+    // Exact hosts, *.suffix and * are all declarations.
+    for (const hosts of [['eu.acme.example'], ['*.acme.example'], ['*'], ['127.0.0.1']]) {
+      expect(readProviderFile(writeJson('hosts.json', apiKeyDef((d) => (d.allowedHosts = hosts)))).allowedHosts).toEqual(hosts);
+    }
+  });
+
+  it('compiles field patterns as whole-value matches, whatever the author wrote', () => {
+    // Unanchored: accepted at load, and still matches whole values only.
+    const unanchored = readProviderFile(writeJson('unanchored.json', apiKeyDef((d) => (d.config[0].pattern = '(eu|us)'))));
+    expect(checkConfig(unanchored, { region: 'us' })).toEqual({ region: 'us' });
+    expectCode(() => checkConfig(unanchored, { region: 'eu.attacker.example' }), 'CONNECTION_INVALID');
+    expectCode(() => checkConfig(unanchored, { region: 'attacker.example/eu' }), 'CONNECTION_INVALID');
+    // `^a|b$` taken as written would accept `a.attacker.example`; compiled whole, only `a` or `b`.
+    const alternation = readProviderFile(writeJson('alternation.json', apiKeyDef((d) => (d.config[0] = { name: 'region', label: 'Region', pattern: '^eu|us$', default: 'eu' }))));
+    expect(checkConfig(alternation, { region: 'eu' })).toEqual({ region: 'eu' });
+    expect(checkConfig(alternation, { region: 'us' })).toEqual({ region: 'us' });
+    expectCode(() => checkConfig(alternation, { region: 'eu.attacker.example' }), 'CONNECTION_INVALID');
+    expectCode(() => checkConfig(alternation, { region: 'attacker.example.us' }), 'CONNECTION_INVALID');
+    expect(compilePattern('^a|b$').test('a.attacker.example')).toBe(false);
+    expect(compilePattern('^a|b$').test('a')).toBe(true);
+    expect(compilePattern('^a|b$').test('b')).toBe(true);
+    // The default is checked with the same whole-value compilation.
+    expectRefused(apiKeyDef((d) => (d.config[0] = { name: 'region', label: 'Region', pattern: '^eu|us$', default: 'eu-west' })), 'field config.0.default', "does not match the field's own pattern");
+  });
+
+  it('refuses issuerInCallback without an issuer', () => {
+    expectRefused(oauthDef((d) => (d.auth.oauth.issuerInCallback = true)), 'field auth.oauth.issuerInCallback', 'needs issuer');
+    const ok = readProviderFile(
+      writeJson(
+        'iss.json',
+        oauthDef((d) => {
+          d.auth.oauth.issuerInCallback = true;
+          d.auth.oauth.issuer = 'https://auth.acme.example';
+        }),
+      ),
+    );
+    expect(ok.auth.oauth).toMatchObject({ issuerInCallback: true, issuer: 'https://auth.acme.example' });
+    expect(readProviderFile(writeJson('default.json', oauthDef())).auth.oauth!.issuerInCallback).toBe(false);
   });
 
   it("refuses a config default that does not match the field's own pattern", () => {
