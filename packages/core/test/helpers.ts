@@ -9,9 +9,13 @@ import { expect } from 'vitest';
 import { auditFileFor, createCoffer, CofferError, parseDatabaseUrl, type Coffer, type CofferConfig, type ErrorCode, type OpenHooks } from '../src/index.js';
 import type { Backend } from './support/backends.js';
 
-/** Opens a vault on `backend`, with optional overrides. */
+/**
+ * Opens a vault on `backend`, with optional overrides. Outbound requests may reach 127.0.0.1:
+ * the suites' OAuth, provider and token stand-ins listen there (the outbound layer refuses
+ * loopback unless the operator allowlists it).
+ */
 export function openCoffer(backend: Backend, extra: CofferConfig = {}, hooks: OpenHooks = {}): Promise<Coffer> {
-  return createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, ...extra }, hooks);
+  return createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, outboundAllow: ['127.0.0.1'], ...extra }, hooks);
 }
 
 /** Awaits `work` and asserts it rejects with a CofferError of `code`; returns the error. */

@@ -65,7 +65,10 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const ownCoffer = options.coffer === undefined;
   // These suites change tokens behind the server's back with direct SQL; with the token cache
   // off such a change shows at once (the cache is covered by the core's multi-instance suite).
-  const coffer = options.coffer ?? (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0, ...(options.providersDir ? { providersDir: options.providersDir } : {}) }));
+  // Outbound requests may reach 127.0.0.1, where the suites' provider and OAuth stand-ins listen.
+  const coffer =
+    options.coffer ??
+    (await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0, outboundAllow: ['127.0.0.1'], ...(options.providersDir ? { providersDir: options.providersDir } : {}) }));
   const logs: string[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
   let app: FastifyInstance | undefined;

@@ -142,6 +142,8 @@ export function backendEnv(b: Backend, dataDir: string = b.dataDir): Env {
   return {
     COFFER_DATA_DIR: dataDir,
     COFFER_DATABASE_URL: b.name === 'postgres' ? b.databaseUrl : `sqlite:${join(dataDir, 'coffer.db')}`,
+    // The suites' provider and OAuth stand-ins listen on loopback, which the outbound layer refuses unless allowlisted.
+    COFFER_OUTBOUND_ALLOW: '127.0.0.1',
   };
 }
 
