@@ -26,6 +26,8 @@ function writeProviders(dir: string, standIn: string): void {
         { name: 'shop', label: 'Shop', pattern: '^[a-z0-9-]{1,40}$' },
         { name: 'region', label: 'Region', required: false, default: 'eu', pattern: '^(eu|us)$' },
       ],
+      // The base URL has a placeholder: the stand-in's host is declared.
+      allowedHosts: ['127.0.0.1'],
       api: {
         baseUrl: `${standIn}/admin/{shop}`,
         inject: { headers: { 'X-Shopify-Access-Token': '{access_token}' } },
@@ -186,6 +188,10 @@ forEachBackend('connections', (backend) => {
     const renamed = await coffer.connections.update(tenant, c.id, { displayName: 'Renamed', config: { region: 'us' } });
     expect(renamed).toMatchObject({ displayName: 'Renamed', config: { shop: 'acme', region: 'us' } });
     await expectCode(coffer.connections.update(tenant, c.id, { config: { region: 'mars' } }), 'CONNECTION_INVALID');
+    // {shop} forms the base URL: fixed once the connection exists, and nothing changes.
+    const immutable = await expectCode(coffer.connections.update(tenant, c.id, { displayName: 'Elsewhere', config: { shop: 'other-shop' } }), 'CONNECTION_FIELD_IMMUTABLE');
+    expect(immutable.details).toEqual({ field: 'shop' });
+    expect(await coffer.connections.get(tenant, c.id)).toMatchObject({ displayName: 'Renamed', config: { shop: 'acme', region: 'us' } });
     await expectCode(coffer.connections.update(tenant, c.id, { credentials: { access_token: 'bad' } }), 'CONNECTION_INVALID');
     const replaced = await coffer.connections.update(tenant, c.id, { credentials: { access_token: OTHER_TOKEN } });
     expect(replaced.status).toBe('active');
