@@ -55,6 +55,8 @@ forEachBackend('OAuth connections', (backend) => {
     // Short back-off so the tests can wait it out; the production default is 30 s.
     coffer = await openCoffer(backend(), { providersDir: dir }, { refresh: { minAttemptIntervalMs: 400, leaseMs: 5000, waitMs: 5000 } });
     await coffer.tenants.create(tenant);
+    // Connect sessions of the tenant may return to the app's origin.
+    expect(await coffer.connect.setReturnOrigins(tenant, [new URL(RETURN_URL).origin])).toEqual(['https://app.example.com']);
     // A global client for zq-oidc (tenant "global"), a tenant's own for the machine provider.
     await coffer.tenants.create('global');
     await coffer.secrets.put('global', 'oauth-client.zq-oidc', { client_id: oidc.client.id, client_secret: oidc.client.secret });
@@ -162,6 +164,18 @@ forEachBackend('OAuth connections', (backend) => {
       expect(err.message).toContain('oauth-client.zq-nokey');
       await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc', returnUrl: 'http://evil.example/x' }), 'INVALID_ARGUMENT');
       await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc', returnUrl: 'javascript:alert(1)' }), 'INVALID_ARGUMENT');
+      // A return URL off the tenant's allowed origins is refused, even https, even with Coffer's own origin.
+      await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc', returnUrl: 'https://evil.example/integrations/done' }), 'RETURN_URL_NOT_ALLOWED');
+      await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc', returnUrl: 'https://app.example.com.evil.example/done' }), 'RETURN_URL_NOT_ALLOWED');
+      await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc', returnUrl: 'https://coffer.example.com/done' }, { publicOrigin: 'https://coffer.example.com' }), 'RETURN_URL_NOT_ALLOWED');
+      // A tenant with no allowed origins may return only to Coffer's own public origin.
+      const bare = tenantId('bareco');
+      await coffer.tenants.create(bare);
+      expect(await coffer.connect.returnOrigins(bare)).toBeNull();
+      await expectCode(coffer.connect.create(bare, { provider: 'zq-oidc', returnUrl: RETURN_URL }), 'RETURN_URL_NOT_ALLOWED');
+      await expectCode(coffer.connect.create(bare, { provider: 'zq-oidc', returnUrl: RETURN_URL }, { publicOrigin: 'https://coffer.example.com' }), 'RETURN_URL_NOT_ALLOWED');
+      const own = await coffer.connect.create(bare, { provider: 'zq-oidc', returnUrl: 'https://coffer.example.com/settings' }, { publicOrigin: 'https://coffer.example.com' });
+      expect(own.linkToken).toBeTruthy();
       await expectCode(coffer.connect.create(tenant, { provider: 'zq-oidc-cc', returnUrl: RETURN_URL }), 'CONNECTION_INVALID');
       await expectCode(coffer.connections.create(tenant, { provider: 'zq-oidc', credentials: { access_token: 'x' } }), 'CONNECTION_INVALID');
     });
