@@ -269,7 +269,9 @@ export function blockedError(hostname: string, reason: { address?: string; range
   const host = canonicalHost(hostname);
   const why =
     reason.protocol !== undefined
-      ? `plain ${reason.protocol} is only allowed to allowlisted hosts; use https`
+      ? reason.protocol === 'http'
+        ? 'plain http is only allowed to allowlisted hosts; use https'
+        : `only https (and http to allowlisted hosts) is allowed, not ${reason.protocol}`
       : reason.address !== undefined && reason.address !== host
         ? `it resolves to ${reason.address} (${reason.range ?? 'not a public address'})`
         : `${host} is ${reason.range ?? 'not a public address'}`;

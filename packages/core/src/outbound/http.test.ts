@@ -176,6 +176,7 @@ describe('destinations', () => {
       const err = await failure(o.fetch(url));
       expect(err.code).toBe('OUTBOUND_BLOCKED');
       expect(err.details).toMatchObject({ protocol: 'http' });
+      expect(err.message).toMatch(/plain http is only allowed to allowlisted hosts; use https\. .*COFFER_OUTBOUND_ALLOW/);
     }
     expect(o.allowsHttp(`http://erp.corp.example:${server.port}/`)).toBe(false);
     const byName = outbound({ allow: ['erp.corp.example'], lookup: fakeLookup({ 'erp.corp.example': ['127.0.0.1'] }) });
@@ -186,7 +187,9 @@ describe('destinations', () => {
 
   it('refuses other schemes and URLs with credentials', async () => {
     const o = outbound({ allow: ['127.0.0.1'] });
-    expect((await failure(o.fetch('file:///etc/passwd'))).code).toBe('OUTBOUND_BLOCKED');
+    const file = await failure(o.fetch('file:///etc/passwd'));
+    expect(file.code).toBe('OUTBOUND_BLOCKED');
+    expect(file.message).toContain('only https');
     expect((await failure(o.fetch('ftp://127.0.0.1/'))).code).toBe('OUTBOUND_BLOCKED');
     const withUser = await failure(o.fetch('http://user:hunter2@127.0.0.1/'));
     expect(withUser.code).toBe('INVALID_ARGUMENT');
