@@ -20,7 +20,7 @@ import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } fro
 import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
 import * as oauth from 'oauth4webapi';
 import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, refuseSharedClientCredentials } from '../oauth/oauth-client.js';
-import { refuseUrlChange } from '../providers/host-binding.js';
+import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
 import type { TokenRefresher } from '../oauth/token-refresher.js';
 
@@ -166,6 +166,7 @@ export class Connections {
     const provider = this.catalog.get(input.provider);
     const displayName = checkText(input.displayName ?? provider.name, 'A connection name', 200);
     const config = checkConfig(provider, input.config);
+    checkProviderUrls(provider, config);
     if (input.credentials !== undefined && input.secret !== undefined) {
       throw new CofferError('CONNECTION_INVALID', 'Give either credentials or the name of a secret that holds them, not both.');
     }
@@ -259,7 +260,7 @@ export class Connections {
         checkTenantId(r.tenant);
         if (!options.knownTenants.has(r.tenant) && !(options.createTenants && options.dryRun)) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${r.tenant}" does not exist (create it, or pass --create-tenants).`);
         const provider = this.catalog.get(r.provider);
-        checkConfig(provider, r.config);
+        checkProviderUrls(provider, checkConfig(provider, r.config));
         importedCredentials(provider, r.credentials);
         (good as (typeof rows)[number][]).push(r);
       } catch (err) {

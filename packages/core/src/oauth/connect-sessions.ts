@@ -28,7 +28,7 @@ import { checkConfig } from '../connections/connection-fields.js';
 import type { Connections } from '../connections/connections.js';
 import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, type TokenSet } from './token-set.js';
-import { refuseUrlChange } from '../providers/host-binding.js';
+import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
 
 /** How long a connect link and the flow it starts may take. */
@@ -132,6 +132,7 @@ export class ConnectSessions {
     }
     const settings = oauthSettings(provider);
     let config = checkConfig(provider, input.config);
+    checkProviderUrls(provider, config);
     const tenantOrigins = await this.returnOrigins(tenant);
     const returnUrl = checkReturnUrl(input.returnUrl, tenantOrigins ?? (options.publicOrigin ? [new URL(options.publicOrigin).origin] : []));
     const displayName = input.displayName === undefined ? null : checkText(input.displayName, 'A connection name', 200);

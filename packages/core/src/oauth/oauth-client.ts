@@ -83,7 +83,15 @@ export async function findClientSettings(secrets: Secrets, tenant: string, provi
  */
 function parseAllowedOrigins(value: unknown, name: string, from: string): string[] {
   const bad = () => new CofferError('CONNECTION_INVALID', `Secret "${name}" in tenant "${from}": allowed_origins must be a list of origins (https://host[:port]) or *.suffix wildcards.`);
-  const list = typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s !== '') : value;
+  // Secret values are flat, so the list is usually text: space- or comma-separated, or a JSON array.
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      list = value.trim().startsWith('[') ? JSON.parse(value) : value.split(/[\s,]+/).filter((s) => s !== '');
+    } catch {
+      throw bad();
+    }
+  }
   if (!Array.isArray(list) || list.length > 200) throw bad();
   return list.map((entry) => {
     if (typeof entry !== 'string') throw bad();

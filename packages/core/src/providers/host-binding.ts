@@ -83,6 +83,24 @@ export function checkProviderUrl(provider: ProviderDefinition, url: string | URL
   return parsed;
 }
 
+/**
+ * Fills every URL template of `provider` from `config` and checks each against its hosts: a
+ * connection is refused when it is made, not at its first request.
+ */
+export function checkProviderUrls(provider: ProviderDefinition, config: Readonly<Record<string, string>>): void {
+  let base: string | undefined;
+  for (const { where, template } of urlTemplates(provider)) {
+    // Templates whose fields are optional and unset are checked when they are used.
+    if (placeholders(template).some((name) => config[name] === undefined)) continue;
+    if (where === 'api.test.path') {
+      if (base !== undefined) checkProviderUrl(provider, base.replace(/\/+$/, '') + fillTemplate(template, config, true));
+      continue;
+    }
+    const filled = fillProviderUrl(provider, template, config);
+    if (where === 'api.baseUrl') base = filled;
+  }
+}
+
 /** Fills a URL template from config and checks the result against the provider's hosts. */
 export function fillProviderUrl(provider: ProviderDefinition, template: string, config: Readonly<Record<string, string | undefined>>): string {
   let filled: string;

@@ -44,11 +44,15 @@ const HostPattern = z
   .max(253)
   .regex(/^(\*|(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\[[0-9a-f:.]+\])$/, 'must be *, a lowercase host name, an IP address, or *.suffix');
 
-/** An absolute https URL, possibly with {placeholders}; http only for loopback (tests, local stand-ins). */
+/**
+ * An absolute https URL, possibly with {placeholders}. Plain http is accepted here, but the
+ * outbound layer sends plain http only to hosts the operator allowlisted (COFFER_OUTBOUND_ALLOW):
+ * an on-premises provider or a loopback stand-in.
+ */
 const UrlTemplate = z
   .string()
   .max(2000)
-  .refine((u) => /^https:\/\/[^\s]+$/.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/[^\s]*)?$/.test(u), 'must be an https URL (http only for 127.0.0.1 or localhost)');
+  .refine((u) => /^https?:\/\/[^\s]+$/.test(u), 'must be an https URL (http only for hosts in COFFER_OUTBOUND_ALLOW)');
 
 export const CredentialField = z
   .object({
