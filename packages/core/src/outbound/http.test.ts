@@ -451,7 +451,7 @@ describe('over TLS', () => {
       execFileSync(
         'openssl',
         ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=provider.test',
-          '-addext', 'subjectAltName=DNS:provider.test,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+          '-addext', 'subjectAltName=DNS:provider.test,DNS:mixed.test,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
         { stdio: 'ignore' },
       );
       tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
@@ -482,5 +482,15 @@ describe('over TLS', () => {
     const untrusted = await failure(outbound({ allow: ['provider.test'], lookup }).fetch(`https://provider.test:${port}/`));
     expect(untrusted.code).toBe('OUTBOUND_FAILED');
     expect((await failure(outbound({ lookup, ca: tls.cert }).fetch(`https://provider.test:${port}/`))).code).toBe('OUTBOUND_BLOCKED');
+  });
+
+  it('connects to the usable address of a name that also resolves to refused ones', async (ctx) => {
+    if (!tls) return ctx.skip();
+    const server = createHttpsServer({ ...tls }, (_req, res) => res.end('reached'));
+    const port = await listen(server);
+    // 203.0.113.1 is refused (documentation range) and would never answer; 127.0.0.1 is listed.
+    const lookup = fakeLookup({ 'mixed.test': ['203.0.113.1', '127.0.0.1'] });
+    const res = await outbound({ allow: ['127.0.0.1'], lookup, ca: tls.cert, connectTimeoutMs: 1000 }).fetch(`https://mixed.test:${port}/`);
+    expect(await res.text()).toBe('reached');
   });
 });
