@@ -12,6 +12,10 @@ export type MaskedValue = string | Record<string, string> | null;
 export type SecretType = 'generic' | 'api_key' | 'oauth2' | 'basic' | 'password' | 'webhook_secret' | 'private_key';
 export type VersionState = 'active' | 'deleted' | 'destroyed';
 export type Scope = 'secrets:read' | 'secrets:write' | 'secrets:reveal' | 'audit:read' | 'connections:read' | 'connections:write';
+/** A token's scopes: tenant scopes, or `metrics:read`, which only a metrics token holds. */
+export type TokenScope = Scope | 'metrics:read';
+/** `admin` may do everything; `tenant` acts on one tenant; `metrics` reads /metrics and nothing else. */
+export type TokenKind = 'admin' | 'tenant' | 'metrics';
 
 export interface Tenant {
   id: string;
@@ -51,11 +55,18 @@ export interface PutOptions {
   cas?: number;
   maxVersions?: number;
 }
+export interface PutResult {
+  name: string;
+  version: number;
+  createdAt: string;
+  /** Present when this write destroyed older versions because the secret keeps `maxVersions` (oldest first). */
+  destroyedVersions?: number[];
+}
 export interface ApiToken {
   id: string;
-  kind: 'admin' | 'tenant';
+  kind: TokenKind;
   tenant: string | null;
-  scopes: Scope[];
+  scopes: TokenScope[];
   description: string;
   createdAt: string;
   expiresAt: string | null;
@@ -63,9 +74,9 @@ export interface ApiToken {
   lastUsedAt: string | null;
 }
 export interface CreateTokenRequest {
-  kind: 'admin' | 'tenant';
+  kind: TokenKind;
   tenant?: string;
-  scopes?: Scope[];
+  scopes?: TokenScope[];
   description?: string;
   ttlSeconds?: number;
 }
@@ -282,7 +293,7 @@ export class CofferClient {
   readonly secrets = {
     list: (tenant: string, options: { limit?: number; cursor?: string } = {}) => this.request<Page<SecretInfo>>('GET', `/v1/tenants/${seg(tenant)}/secrets${query(options)}`),
     put: (tenant: string, name: string, value: SecretValue, options: PutOptions = {}) =>
-      this.request<{ name: string; version: number; createdAt: string }>('PUT', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}`, { value, ...options }),
+      this.request<PutResult>('PUT', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}`, { value, ...options }),
     get: (tenant: string, name: string) => this.request<SecretInfo>('GET', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}`),
     reveal: (tenant: string, name: string, options: { version?: number } = {}) =>
       this.request<RevealedSecret>('POST', `/v1/tenants/${seg(tenant)}/secrets/${seg(name)}/reveal`, options),
@@ -333,5 +344,9 @@ export class CofferClient {
   getCredentials = (tenant: string, connectionId: string) => this.connections.getCredentials(tenant, connectionId);
 
   health = () => this.request<{ status: string }>('GET', '/healthz');
-  ready = () => this.request<{ status: string }>('GET', '/readyz');
+  /**
+   * `ready`, `degraded` (still serving: the shared Redis failure counters are unreachable, see
+   * `checks`) or, with status 503, `unavailable`.
+   */
+  ready = () => this.request<{ status: string; checks?: Record<string, string> }>('GET', '/readyz');
 }

@@ -9,8 +9,8 @@ import { createAuthenticator, RateLimitedError, type AuthOptions } from './auth.
 import { auditContextFor } from './audit-context.js';
 import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { buildOpenApi, renderDocs } from './openapi.js';
-import { registerRoute, type RouteDefinition } from './route.js';
+import { buildOpenApi, DOCS_HEADERS, renderDocs } from './openapi.js';
+import { guard, registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectionRoutes } from './routes/connections.js';
 import { connectRoutes } from './routes/connect.js';
@@ -60,20 +60,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Names are at most 128 characters; percent-encoded that can be 384.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised by the router itself, before any route runs: same body shape as the rest.
-    frameworkErrors: (err: { code?: string }, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
+    frameworkErrors: (err: { code?: string }, _request: unknown, reply: { code(n: number): { header(k: string, v: string): { send(b: unknown): void } } }) => {
       const known: Record<string, [ServerErrorCode, string]> = {
         FST_ERR_BAD_URL: ['BAD_URL', 'The URL is not valid (malformed percent-encoding).'],
         FST_ERR_MAX_PARAM_LENGTH: ['URI_TOO_LONG', `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`],
       };
       const [code, message] = known[err.code ?? ''] ?? ['BAD_REQUEST', 'The request is malformed.'];
       metrics.errors.inc({ code });
-      reply.code(HTTP_STATUS[code]).send({ error: { code, message } });
+      reply.code(HTTP_STATUS[code]).header('x-content-type-options', 'nosniff').send({ error: { code, message } });
     },
   } as never) as unknown as FastifyInstance;
 
-  const authenticate = createAuthenticator(deps.coffer, metrics, {
+  const { authenticate, sharedLimiter } = createAuthenticator(deps.coffer, metrics, {
     failuresPerWindow: deps.auth?.failuresPerWindow ?? 10,
     windowSeconds: deps.auth?.windowSeconds ?? 60,
+    ...(deps.auth?.redis ? { redis: deps.auth.redis } : {}),
+    ...(deps.auth?.redisKeyPrefix ? { redisKeyPrefix: deps.auth.redisKeyPrefix } : {}),
+  });
+  if (deps.auth?.redis) {
+    const redis = deps.auth.redis;
+    metrics.sharedLimiterUp(() => redis.status === 'ready');
+  }
+
+  // No response is to be sniffed into something else (an error body echoing a path as HTML).
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -99,27 +110,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.` } });
   });
 
-  // Liveness, readiness and metrics: no token, no tenant data.
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await deps.coffer.ready();
-      return { status: 'ready' };
-    } catch {
-      reply.code(503);
-      return { status: 'unavailable' };
-    }
-  });
-  app.get('/metrics', async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-
-  const openapi = buildOpenApi(ROUTES, API_VERSION);
-  const docsHtml = renderDocs(openapi);
-  app.get('/openapi.json', async () => openapi);
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
-
   const publicUrl = (request: FastifyRequest) => {
     const configured = typeof deps.publicUrl === 'function' ? deps.publicUrl() : deps.publicUrl;
     return (configured ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
@@ -130,7 +120,56 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl,
     auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal),
   };
+
+  // Liveness and readiness: no token, no tenant data.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.coffer.ready();
+    } catch {
+      reply.code(503);
+      return { status: 'unavailable' };
+    }
+    // The shared failure counters are a refinement: without Redis each replica still limits
+    // guessing on its own. So a Redis outage reports `degraded` with 200, and a load balancer
+    // keeps the fleet in service; alert on the body or on coffer_auth_limiter_shared_up.
+    const redis = await sharedLimiter();
+    if (redis === undefined) return { status: 'ready' };
+    return redis === 'ok' ? { status: 'ready', checks: { redis } } : { status: 'degraded', checks: { redis } };
+  });
+  // Service-wide numbers, no tenant's: an admin or metrics token (a scraper can also be given
+  // a listener of its own, COFFER_METRICS_PORT, see serve.ts).
+  app.get('/metrics', { onRequest: guard(routeDeps, { access: { kind: 'metrics' }, method: 'GET', url: '/metrics' }) }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const openapi = buildOpenApi(ROUTES, API_VERSION);
+  const docsHtml = renderDocs(openapi);
+  app.get('/openapi.json', async () => openapi);
+  app.get('/docs', async (_request, reply) => reply.headers(DOCS_HEADERS).type('text/html; charset=utf-8').send(docsHtml));
+
   for (const def of ROUTES) registerRoute(app, routeDeps, def);
+  return app;
+}
+
+/**
+ * A listener that serves `GET /metrics` and nothing else, without a token, for a Prometheus
+ * scraper (COFFER_METRICS_HOST/PORT). Meant for a loopback or private address: whoever can
+ * reach it reads the metrics (which name no tenant, secret or value).
+ */
+export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'This listener serves GET /metrics only.' } });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
   return app;
 }
 

@@ -2,7 +2,7 @@
  * Prometheus metrics, one registry per app. Labels are route templates, methods, statuses and
  * error codes: never a tenant, a secret name or a value.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -13,6 +13,11 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly authFailures: Counter<'reason'>;
   readonly tokenRefreshes: Counter<'outcome'>;
+  /**
+   * Reports, at each scrape, whether the shared (Redis) failure counters are reachable as
+   * `coffer_auth_limiter_shared_up` (1 or 0); only registered when Redis is configured.
+   */
+  sharedLimiterUp(isUp: () => boolean): void;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -33,5 +38,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     errors: new Counter({ name: 'coffer_errors_total', help: 'Error responses by error code', labelNames: ['code'], registers: [registry] }),
     authFailures: new Counter({ name: 'coffer_auth_failures_total', help: 'Failed authentications', labelNames: ['reason'], registers: [registry] }),
     tokenRefreshes: new Counter({ name: 'coffer_token_refreshes_total', help: 'OAuth token refreshes by the proactive job', labelNames: ['outcome'], registers: [registry] }),
+    sharedLimiterUp(isUp) {
+      registry.removeSingleMetric('coffer_auth_limiter_shared_up');
+      new Gauge({
+        name: 'coffer_auth_limiter_shared_up',
+        help: 'Whether failed authentications are counted in Redis across replicas (1) or per process while it is unreachable (0)',
+        registers: [registry],
+        collect() {
+          this.set(isUp() ? 1 : 0);
+        },
+      });
+    },
   };
 }

@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document, generated from the route definitions and their zod schemas. */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HTTP_STATUS } from './http-errors.js';
 import type { RouteDefinition } from './route.js';
@@ -26,7 +27,9 @@ export function buildOpenApi(routes: RouteDefinition<any, any, any, any>[], vers
           ? 'Any valid token.'
           : r.access.kind === 'admin'
             ? 'Admin token.'
-            : `Token of this tenant with \`${r.access.scope}\`, or an admin token.`;
+            : r.access.kind === 'metrics'
+              ? 'Admin or metrics token.'
+              : `Token of this tenant with \`${r.access.scope}\`, or an admin token.`;
     const errorCodes = ['VALIDATION_FAILED', ...(r.access.kind === 'public' ? [] : ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED']), ...(r.errors ?? [])];
     const responses: Record<string, Json> = {
       [String(r.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: schemaOf(r.response) } } },
@@ -67,6 +70,22 @@ export function buildOpenApi(routes: RouteDefinition<any, any, any, any>[], vers
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The reference page's one stylesheet, inline; the page has no script, image, font or frame. */
+const DOCS_STYLE =
+  'body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.75rem;overflow:auto}section{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;font-weight:600}.get{color:#0a7}.post{color:#07c}.put{color:#a60}.delete{color:#c22}.d{color:#555}';
+
+/**
+ * Headers of the reference page. The policy allows that one stylesheet by its hash and nothing
+ * else: no script runs even if an escaping bug let markup through, the page cannot be framed
+ * (clickjacking), and it sends no referrer. X-Frame-Options for browsers without CSP 2.
+ */
+export const DOCS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(DOCS_STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+});
+
 /** A readable, self-contained reference page (no scripts, no external assets). */
 export function renderDocs(doc: Json): string {
   const info = doc.info as { title: string; version: string; description: string };
@@ -85,6 +104,6 @@ export function renderDocs(doc: Json): string {
     }
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(info.title)} reference</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.75rem;overflow:auto}section{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;font-weight:600}.get{color:#0a7}.post{color:#07c}.put{color:#a60}.delete{color:#c22}.d{color:#555}</style>
+<style>${DOCS_STYLE}</style>
 </head><body><h1>${escape(info.title)} <small>${escape(info.version)}</small></h1><p>${escape(info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>${sections.join('\n')}</body></html>`;
 }

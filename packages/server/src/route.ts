@@ -3,10 +3,14 @@
  * and response, and the handler. `registerRoute` installs it in Fastify with validation and
  * authorisation in front; the same definitions produce the OpenAPI document, so the reference
  * cannot drift from the code.
+ *
+ * Authentication and authorisation run in the route's onRequest hook, before the body is read:
+ * a caller without a valid token never reaches the JSON parser (it gets 401 or 429, never a
+ * parser's 400 or 413), so an anonymous client cannot make the server buffer and parse bodies.
  */
 import type { Coffer, Principal, Scope } from '@coffer/core';
 import { CofferError } from '@coffer/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preParsingHookHandler } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from './http-errors.js';
 import type { AuditContext } from './audit-context.js';
@@ -18,7 +22,9 @@ export type Access =
   /** Admin tokens only. */
   | { kind: 'admin' }
   /** A token of the `:tenant` in the path holding `scope`, or an admin token. */
-  | { kind: 'tenant'; scope: Scope };
+  | { kind: 'tenant'; scope: Scope }
+  /** An admin token or a metrics token (`metrics:read`); no tenant token. */
+  | { kind: 'metrics' };
 
 export interface RouteContext<P, Q, B> {
   readonly params: P;
@@ -113,6 +119,14 @@ export interface RouteDeps {
  */
 export function authorize(access: Access, principal: Principal, tenantParam: string | undefined): void {
   if (principal.kind === 'admin') return;
+  // A metrics token reads the metrics and nothing else, and service-wide metrics are no tenant's.
+  if (principal.kind === 'metrics') {
+    if (access.kind === 'metrics') return;
+    throw new CofferError('FORBIDDEN', 'A metrics token may only read /metrics.');
+  }
+  if (access.kind === 'metrics') throw new CofferError('FORBIDDEN', 'Metrics need an admin or metrics token.');
+  // Past this point only a tenant token of a tenant acts (fail closed on anything else).
+  if (principal.kind !== 'tenant' || principal.tenant === null) throw new CofferError('FORBIDDEN', 'This token may not do this.');
   if (access.kind === 'admin') throw new CofferError('FORBIDDEN', 'This operation needs an admin token.');
   if (access.kind === 'tenant') {
     if (tenantParam !== principal.tenant) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenantParam ?? ''}" does not exist.`);
@@ -120,31 +134,83 @@ export function authorize(access: Access, principal: Principal, tenantParam: str
   }
 }
 
+/** Principals established by the onRequest hook, for the handler of the same request. */
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/** The principal of a request that passed {@link guard}. */
+export function principalOf(request: FastifyRequest): Principal | undefined {
+  return principals.get(request);
+}
+
+/**
+ * The onRequest hook that authenticates and authorises a request before its body is read. A
+ * refusal is audited against the caller's own tenant: the event names the route, not what the
+ * other tenant holds.
+ */
+export function guard(deps: Pick<RouteDeps, 'authenticate' | 'auditContext'>, route: { access: Access; method: string; url: string; auditAction?: string }): onRequestHookHandler {
+  return async (request) => {
+    if (route.access.kind === 'public') return;
+    const principal = await deps.authenticate(request);
+    const rawParams = request.params as Record<string, string>;
+    try {
+      authorize(route.access, principal, rawParams.tenant);
+    } catch (err) {
+      await deps.auditContext(request, principal).record({
+        action: route.auditAction ?? 'access.denied',
+        tenant: principal.tenant,
+        target: rawParams.name ?? rawParams.id ?? `${route.method} ${route.url}`,
+        outcome: 'denied',
+        code: (err as CofferError).code,
+      });
+      throw err;
+    }
+    principals.set(request, principal);
+  };
+}
+
+/**
+ * The `charset` a content-type names, lower-cased and unquoted; undefined when it names none.
+ * Several charset parameters: the first that is not UTF-8, so none slips past.
+ */
+export function declaredCharset(contentType: string): string | undefined {
+  let found: string | undefined;
+  for (const part of contentType.split(';').slice(1)) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (!isUtf8(value)) return value;
+    found = value;
+  }
+  return found;
+}
+
+/** UTF-8 and its WHATWG label `utf8`. */
+const isUtf8 = (charset: string) => charset === 'utf-8' || charset === 'utf8';
+
+/**
+ * JSON is UTF-8 (RFC 8259 §8.1) and the parser decodes it as such, so a body declared in
+ * another charset would be read as something its sender did not mean: refused with 415 before
+ * it is parsed. Requests without a body are not concerned.
+ */
+const refuseForeignCharset: preParsingHookHandler = async (request) => {
+  const type = request.headers['content-type'];
+  if (type === undefined) return;
+  const length = request.headers['content-length'];
+  if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return;
+  const charset = declaredCharset(type);
+  if (charset !== undefined && !isUtf8(charset)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'Send request bodies as application/json in UTF-8 (charset=utf-8 or none).');
+};
+
 export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteDefinition<any, any, any, any>): void {
   app.route({
     method: def.method,
     url: def.url,
+    onRequest: guard(deps, def),
+    preParsing: refuseForeignCharset,
     handler: async (request, reply) => {
-      let principal: Principal | undefined;
-      if (def.access.kind !== 'public') principal = await deps.authenticate(request);
-      const rawParams = request.params as Record<string, string>;
-      if (principal) {
-        try {
-          authorize(def.access, principal, rawParams.tenant);
-        } catch (err) {
-          // A refusal is recorded against the caller's own tenant: the event names the route,
-          // not what the other tenant holds.
-          await deps.auditContext(request, principal).record({
-            action: def.auditAction ?? 'access.denied',
-            tenant: principal.tenant,
-            target: rawParams.name ?? rawParams.id ?? `${def.method} ${def.url}`,
-            outcome: 'denied',
-            code: (err as CofferError).code,
-          });
-          throw err;
-        }
-      }
-      const params = parse(def.params, rawParams, 'params');
+      const principal = principals.get(request);
+      if (def.access.kind !== 'public' && !principal) throw new CofferError('UNAUTHENTICATED', 'Send an API token as `Authorization: Bearer cfr_…`.');
+      const params = parse(def.params, request.params, 'params');
       const query = parse(def.query, request.query, 'query');
       const body = parse(def.body, request.body ?? {}, 'body');
       const result = await def.handler({ params, query, body, principal, audit: deps.auditContext(request, principal), coffer: deps.coffer, request, reply, publicUrl: deps.publicUrl(request) });

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { buildApp } from './app.js';
+import type { Redis } from 'ioredis';
+import { buildApp, buildMetricsApp } from './app.js';
+import { createRedisClient } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { startRefreshJob } from './jobs/token-refresh-job.js';
 
@@ -23,6 +25,12 @@ export interface ServerOptions {
   refreshIntervalSeconds: number;
   /** A pass refreshes tokens expiring within this many seconds. */
   refreshWindowSeconds: number;
+  /** Redis for failed-authentication counters shared by every replica (redis:// or rediss://). */
+  redisUrl: string | undefined;
+  /** A second listener serving GET /metrics without a token (for a scraper); none when undefined. */
+  metricsPort: number | undefined;
+  /** Its address; default 127.0.0.1. */
+  metricsHost: string;
 }
 
 const ServerEnv = z.object({
@@ -34,6 +42,10 @@ const ServerEnv = z.object({
   COFFER_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'COFFER_PUBLIC_URL must be an http(s) base URL such as https://coffer.example.com').optional(),
   COFFER_REFRESH_INTERVAL_SECONDS: z.coerce.number({ error: 'COFFER_REFRESH_INTERVAL_SECONDS must be a number' }).int().min(0).max(86400).optional(),
   COFFER_REFRESH_WINDOW_SECONDS: z.coerce.number({ error: 'COFFER_REFRESH_WINDOW_SECONDS must be a number' }).int().min(30).max(7 * 86400).optional(),
+  // Only the scheme is checked: the URL may hold a password, and an error must not repeat it.
+  COFFER_REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'COFFER_REDIS_URL must be a redis:// or rediss:// URL').optional(),
+  COFFER_METRICS_HOST: z.string().min(1, 'COFFER_METRICS_HOST must not be empty').optional(),
+  COFFER_METRICS_PORT: z.coerce.number({ error: 'COFFER_METRICS_PORT must be a port number' }).int('COFFER_METRICS_PORT must be a port number').min(0).max(65535).optional(),
 });
 
 /** Server options from the environment, flags winning; a bad value names its variable. */
@@ -53,6 +65,9 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Serv
     publicUrl: flags.publicUrl ?? e.COFFER_PUBLIC_URL,
     refreshIntervalSeconds: flags.refreshIntervalSeconds ?? e.COFFER_REFRESH_INTERVAL_SECONDS ?? 60,
     refreshWindowSeconds: flags.refreshWindowSeconds ?? e.COFFER_REFRESH_WINDOW_SECONDS ?? 600,
+    redisUrl: flags.redisUrl ?? e.COFFER_REDIS_URL,
+    metricsPort: flags.metricsPort ?? e.COFFER_METRICS_PORT,
+    metricsHost: flags.metricsHost ?? e.COFFER_METRICS_HOST ?? '127.0.0.1',
   };
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new ServerConfigError('--port must be a port number (0-65535)');
   return Object.freeze(options);
@@ -67,6 +82,8 @@ export class ServerConfigError extends CofferError {
 
 export interface RunningServer {
   readonly url: string;
+  /** The metrics listener's URL, when COFFER_METRICS_PORT is set. */
+  readonly metricsUrl: string | null;
   /** The first admin token, on the first run only. */
   readonly adminToken: string | null;
   readonly app: FastifyInstance;
@@ -81,15 +98,30 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
   if (fresh || (config.rootKey === undefined && !existsSync(config.rootKeyFile))) await initCoffer(config);
   const metrics = createMetrics({ processMetrics: true });
   const coffer = await createCoffer({ ...config, createIfMissing: true }, { onAuditCommit: (n) => metrics.auditEvents.inc(n) });
+  let redis: Redis | undefined;
+  let metricsApp: FastifyInstance | undefined;
   try {
     const logger = pino({ level: options.logLevel }, pino.destination(2));
+    if (options.redisUrl) {
+      // Refusals repeat on every reconnect attempt: log the first of an outage, not each.
+      let reported = false;
+      redis = createRedisClient(options.redisUrl, (err) => {
+        if (reported) return;
+        reported = true;
+        logger.warn({ err: { message: err.message } }, 'Redis unreachable: failed authentications are counted per process until it is back');
+      });
+      redis.on('ready', () => {
+        if (reported) logger.info('Redis reachable again: failed authentications are counted across replicas');
+        reported = false;
+      });
+    }
     let listeningUrl = '';
     const app = await buildApp({
       coffer,
       logger,
       metrics,
       trustProxy: options.trustProxy,
-      auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60 },
+      auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60, ...(redis ? { redis } : {}) },
       publicUrl: () => options.publicUrl ?? listeningUrl,
     });
     const bootstrap = await coffer.tokens.createBootstrapToken();
@@ -98,13 +130,29 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
     const port = typeof address === 'object' && address ? address.port : options.port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     listeningUrl = `http://${host}:${port}`;
+    let metricsUrl: string | null = null;
+    if (options.metricsPort !== undefined) {
+      metricsApp = await buildMetricsApp(metrics);
+      try {
+        await metricsApp.listen({ host: options.metricsHost, port: options.metricsPort });
+      } catch (err) {
+        await app.close();
+        throw err;
+      }
+      const a = metricsApp.server.address();
+      const mHost = options.metricsHost.includes(':') ? `[${options.metricsHost}]` : options.metricsHost;
+      metricsUrl = `http://${mHost}:${typeof a === 'object' && a ? a.port : options.metricsPort}`;
+    }
     const refreshJob =
       options.refreshIntervalSeconds > 0
         ? startRefreshJob(coffer, app.log, { intervalMs: options.refreshIntervalSeconds * 1000, windowMs: options.refreshWindowSeconds * 1000 }, (o) => metrics.tokenRefreshes.inc({ outcome: 'refreshed' }, o.refreshed))
         : undefined;
     let closing: Promise<void> | undefined;
+    const openMetrics = metricsApp;
+    const openRedis = redis;
     return {
       url: `http://${host}:${port}`,
+      metricsUrl,
       adminToken: bootstrap?.token ?? null,
       app,
       coffer,
@@ -112,12 +160,16 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
         closing ??= (async () => {
           await refreshJob?.stop();
           await app.close();
+          await openMetrics?.close();
+          openRedis?.disconnect();
           await coffer.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await metricsApp?.close();
+    redis?.disconnect();
     await coffer.close();
     throw err;
   }

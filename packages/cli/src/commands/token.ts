@@ -22,17 +22,21 @@ export function registerToken(program: Command, io: Io): void {
     .description('create an API token; it is printed once and only its hash is stored')
     .option('--admin', 'an admin token (manages tenants and tokens, may do everything)')
     .option('--tenant <tenant>', 'a token for one tenant')
+    .option('--metrics', 'a metrics token for a Prometheus scraper: reads /metrics and nothing else')
     .option('--scope <scopes>', `comma-separated scopes for a tenant token: ${TENANT_SCOPES.join(', ')}`)
     .option('--ttl <duration>', 'lifetime, e.g. 30d, 12h (default: until revoked)')
     .option('--description <text>', 'what the token is for')
-    .action(async (flags: { admin?: boolean; tenant?: string; scope?: string; ttl?: string; description?: string }, cmd: Command) => {
+    .action(async (flags: { admin?: boolean; tenant?: string; metrics?: boolean; scope?: string; ttl?: string; description?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      if (Boolean(flags.admin) === (flags.tenant !== undefined)) throw new UsageError('Give exactly one of --admin or --tenant <tenant>.');
+      if ([Boolean(flags.admin), flags.tenant !== undefined, Boolean(flags.metrics)].filter(Boolean).length !== 1) throw new UsageError('Give exactly one of --admin, --tenant <tenant> or --metrics.');
       if (flags.admin && flags.scope) throw new UsageError('Admin tokens take no --scope.');
+      if (flags.metrics && flags.scope) throw new UsageError('Metrics tokens take no --scope (they hold metrics:read only).');
       if (flags.tenant !== undefined && !flags.scope) throw new UsageError(`A tenant token needs --scope, e.g. --scope secrets:read,secrets:reveal (scopes: ${TENANT_SCOPES.join(', ')}).`);
       const options: CreateTokenOptions = flags.admin
         ? { kind: 'admin' }
-        : { kind: 'tenant', tenant: flags.tenant!, scopes: flags.scope!.split(',').map((s) => s.trim()).filter(Boolean) };
+        : flags.metrics
+          ? { kind: 'metrics' }
+          : { kind: 'tenant', tenant: flags.tenant!, scopes: flags.scope!.split(',').map((s) => s.trim()).filter(Boolean) };
       if (flags.ttl !== undefined) options.ttlSeconds = parseTtl(flags.ttl);
       if (flags.description !== undefined) options.description = flags.description;
       options.audit = cliAudit({ action: 'token.create', tenant: flags.tenant ?? null }, (i) => ({ target: i.id, details: { kind: i.kind, scopes: i.scopes.join(' ') } }));

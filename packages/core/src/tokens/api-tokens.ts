@@ -17,6 +17,15 @@ import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 export const TOKEN_PREFIX = 'cfr_';
 export const TENANT_SCOPES = ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read', 'connections:read', 'connections:write'] as const;
 export type Scope = (typeof TENANT_SCOPES)[number];
+/** The one scope of a metrics token: service-wide metrics, no tenant's data. Never a tenant token's. */
+export const METRICS_SCOPE = 'metrics:read';
+export type MetricsScope = typeof METRICS_SCOPE;
+
+/**
+ * `admin` may do everything; `tenant` acts on one tenant within its scopes; `metrics` may read
+ * the service's metrics (a Prometheus scraper's token) and nothing else.
+ */
+export type ApiTokenKind = TokenKind | 'metrics';
 
 const BODY_CHARS = 43;
 /** Advisory lock id for the first-token check on PostgreSQL ("coffer" in ASCII). */
@@ -63,17 +72,17 @@ export function hashToken(token: string): string {
 /** Who is calling, once a token has been checked. */
 export interface Principal {
   readonly tokenId: string;
-  readonly kind: TokenKind;
-  /** The one tenant a tenant token may touch; null for admin tokens. */
+  readonly kind: ApiTokenKind;
+  /** The one tenant a tenant token may touch; null for admin and metrics tokens. */
   readonly tenant: string | null;
-  readonly scopes: ReadonlySet<Scope>;
+  readonly scopes: ReadonlySet<Scope | MetricsScope>;
 }
 
 export interface ApiTokenInfo {
   id: string;
-  kind: TokenKind;
+  kind: ApiTokenKind;
   tenant: string | null;
-  scopes: Scope[];
+  scopes: (Scope | MetricsScope)[];
   description: string;
   createdAt: Date;
   expiresAt: Date | null;
@@ -82,10 +91,13 @@ export interface ApiTokenInfo {
 }
 
 export interface CreateTokenOptions {
-  kind: TokenKind;
+  kind: ApiTokenKind;
   /** Required for tenant tokens. */
   tenant?: string;
-  /** Required (non-empty) for tenant tokens; admin tokens have every power and take none. */
+  /**
+   * Required (non-empty) for tenant tokens; admin tokens have every power and take none; a
+   * metrics token has `metrics:read` only (given or not).
+   */
   scopes?: readonly string[];
   description?: string;
   /** Lifetime in seconds; none means the token lives until revoked. */
@@ -94,12 +106,28 @@ export interface CreateTokenOptions {
   audit?: AuditWith<ApiTokenInfo>;
 }
 
+/**
+ * How a metrics token is stored. The table's kind column admits `admin` and `tenant` only, so a
+ * metrics token is a `tenant` row without a tenant whose only scope is `metrics:read`. The
+ * encoding fails closed: code unaware of it sees a tenant token of no tenant with no tenant
+ * scope, which no route accepts (an `admin` row would have been the dangerous choice).
+ */
+const METRICS_ROW = { kind: 'tenant', tenant_id: null, scopes: METRICS_SCOPE } as const;
+
+function kindOf(row: Pick<ApiTokensTable, 'kind' | 'tenant_id' | 'scopes'>): ApiTokenKind {
+  return row.kind === METRICS_ROW.kind && row.tenant_id === METRICS_ROW.tenant_id && row.scopes === METRICS_ROW.scopes ? 'metrics' : row.kind;
+}
+
+function scopesOf(row: Pick<ApiTokensTable, 'scopes'>): (Scope | MetricsScope)[] {
+  return row.scopes === '' ? [] : (row.scopes.split(' ') as (Scope | MetricsScope)[]);
+}
+
 function info(row: ApiTokensTable): ApiTokenInfo {
   return {
     id: row.id,
-    kind: row.kind,
+    kind: kindOf(row),
     tenant: row.tenant_id,
-    scopes: row.scopes === '' ? [] : (row.scopes.split(' ') as Scope[]),
+    scopes: scopesOf(row),
     description: row.description,
     createdAt: new Date(row.created_at),
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
@@ -111,6 +139,7 @@ function info(row: ApiTokensTable): ApiTokenInfo {
 export function checkScopes(scopes: readonly unknown[]): Scope[] {
   const out = new Set<Scope>();
   for (const s of scopes) {
+    if (s === METRICS_SCOPE) throw new CofferError('SCOPE_INVALID', `${METRICS_SCOPE} is not a tenant scope: create a metrics token (kind "metrics") for a scraper.`);
     if (!TENANT_SCOPES.includes(s as Scope)) {
       throw new CofferError('SCOPE_INVALID', `Unknown scope; scopes are: ${TENANT_SCOPES.join(', ')}.`);
     }
@@ -155,8 +184,10 @@ export class ApiTokens {
   async create(options: CreateTokenOptions): Promise<{ token: string; info: ApiTokenInfo }> {
     const description = checkText(options.description ?? '', 'A token description', 200);
     let tenant: string | null = null;
-    let scopes: Scope[] = [];
+    let scopes: (Scope | MetricsScope)[] = [];
+    let kind: TokenKind = 'admin';
     if (options.kind === 'tenant') {
+      kind = 'tenant';
       tenant = checkTenantId(options.tenant);
       scopes = checkScopes(options.scopes ?? []);
       if (scopes.length === 0) throw new CofferError('SCOPE_INVALID', `A tenant token needs at least one scope: ${TENANT_SCOPES.join(', ')}.`);
@@ -164,8 +195,13 @@ export class ApiTokens {
       if (options.tenant !== undefined || (options.scopes && options.scopes.length > 0)) {
         throw new CofferError('SCOPE_INVALID', 'Admin tokens hold every power and take no tenant or scopes.');
       }
+    } else if (options.kind === 'metrics') {
+      if (options.tenant !== undefined) throw new CofferError('SCOPE_INVALID', 'A metrics token belongs to no tenant: it reads service-wide metrics only.');
+      if ((options.scopes ?? []).some((s) => s !== METRICS_SCOPE)) throw new CofferError('SCOPE_INVALID', `A metrics token has the ${METRICS_SCOPE} scope and no other.`);
+      kind = METRICS_ROW.kind;
+      scopes = [METRICS_SCOPE];
     } else {
-      throw new CofferError('INVALID_ARGUMENT', 'Token kind must be admin or tenant.');
+      throw new CofferError('INVALID_ARGUMENT', 'Token kind must be admin, tenant or metrics.');
     }
     let expiresAt: number | null = null;
     if (options.ttlSeconds !== undefined) {
@@ -179,7 +215,7 @@ export class ApiTokens {
     const row: ApiTokensTable = {
       id: `tok_${randomBytes(8).toString('hex')}`,
       token_hash: hashToken(token),
-      kind: options.kind,
+      kind,
       tenant_id: tenant,
       scopes: scopes.join(' '),
       description,
@@ -285,9 +321,9 @@ export class ApiTokens {
     this.touch(row.id, now);
     const principal: Principal = Object.freeze({
       tokenId: row.id,
-      kind: row.kind,
+      kind: kindOf(row),
       tenant: row.tenant_id,
-      scopes: new Set(row.scopes === '' ? [] : (row.scopes.split(' ') as Scope[])),
+      scopes: new Set(scopesOf(row)),
     });
     if (this.cacheMs > 0) {
       if (this.cache.size >= MAX_CACHED_TOKENS) this.cache.delete(this.cache.keys().next().value!);

@@ -1,9 +1,14 @@
 /** API tokens (admin tokens only). The token text is in the create response and nowhere else. */
-import type { ApiTokenInfo } from '@coffer/core';
+import { TENANT_SCOPES, type ApiTokenInfo } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { audited } from './audited.js';
-import { ApiToken, Scope, TenantId, toJson } from './schemas.js';
+import { ApiToken as BaseApiToken, TenantId, toJson } from './schemas.js';
+
+/** Tenant scopes, and `metrics:read`, which only a metrics token holds. */
+const TokenScope = z.enum([...TENANT_SCOPES, 'metrics:read']);
+const TokenKind = z.enum(['admin', 'tenant', 'metrics']);
+const ApiToken = BaseApiToken.extend({ kind: TokenKind, scopes: z.array(TokenScope) });
 
 export const tokenRoutes = [
   defineRoute({
@@ -11,19 +16,21 @@ export const tokenRoutes = [
     url: '/v1/tokens',
     tag: 'tokens',
     summary: 'Create an API token',
-    description: 'Admin tokens take no tenant or scopes. Tenant tokens need a tenant and at least one scope. `ttlSeconds` bounds the lifetime. The token is shown once.',
+    description:
+      'Admin tokens take no tenant or scopes. Tenant tokens need a tenant and at least one scope. Metrics tokens (for a Prometheus scraper) take no tenant and hold `metrics:read` only: they read /metrics and nothing else. `ttlSeconds` bounds the lifetime. The token is shown once.',
     access: { kind: 'admin' },
     body: z
       .object({
-        kind: z.enum(['admin', 'tenant']),
+        kind: TokenKind,
         tenant: TenantId.optional(),
-        scopes: z.array(Scope).max(20).optional(),
+        scopes: z.array(TokenScope).max(20).optional(),
         description: z.string().max(200).optional(),
         ttlSeconds: z.number().int().min(60).max(10 * 365 * 86400).optional(),
       })
       .strict(),
     status: 201,
     response: ApiToken.extend({ token: z.string() }),
+    errors: ['SCOPE_INVALID', 'TENANT_NOT_FOUND'],
     async handler({ body, coffer, audit, reply }) {
       // The event is built from the token's info, never from the token itself.
       const created = await audited<{ token: string; info: ApiTokenInfo }>(
