@@ -54,6 +54,8 @@ function writeProviders(dir: string, standIn: string): void {
         { name: 'account', label: 'Account slug', pattern: '^[a-z0-9-]{1,40}$' },
         { name: 'region', label: 'Region', required: false, default: 'eu', pattern: '^(eu|us)$' },
       ],
+      // The base URL has a placeholder: the stand-in's host is declared.
+      allowedHosts: ['127.0.0.1'],
       api: {
         baseUrl: `${standIn}/v1/{account}`,
         inject: { headers: { 'X-Api-Key': '{api_key}' } },
@@ -413,6 +415,11 @@ forEachBackend('connections and providers over HTTP', (backend) => {
     // connections:write without secrets:reveal may test (nothing leaves) but not take the credentials.
     // (keep's credential is not the one the stand-in accepts: the test goes out and is refused.)
     const writer = client(tok.writer);
+    // Referencing an existing secret would send it to the provider: it takes secrets:reveal. Nothing is created.
+    const connectionsBefore = (await reader.connections.list(T)).items.map((x) => x.id);
+    const byReference = await raw('POST', CONNECTIONS(T), { token: tok.writer, body: { provider: PROVIDER, config: { account: 'acme' }, secret: keep.secret.name } });
+    expect(expectErrorBody(byReference, 403, 'FORBIDDEN')).toContain('secrets:reveal');
+    expect((await reader.connections.list(T)).items.map((x) => x.id)).toEqual(connectionsBefore);
     expect(await writer.connections.test(T, keep.id)).toMatchObject({ ok: false, status: 401, connection: { id: keep.id, status: 'error' } });
     await expectApiError(writer.getCredentials(T, keep.id), 403, 'FORBIDDEN');
     const denied = await raw('POST', `${CONNECTIONS(T)}/${keep.id}/credentials`, { token: tok.writer, body: {} });
@@ -486,6 +493,8 @@ forEachBackend('connections and providers over HTTP', (backend) => {
       ['PATCH missing credential field', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { credentials: {} }, 400, 'CONNECTION_INVALID'],
       ['PATCH unknown config field name', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { config: { [refusedCanary()]: 'x' } }, 400, 'CONNECTION_INVALID'],
       ['PATCH config pattern mismatch', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { config: { region: refusedCanary() } }, 400, 'CONNECTION_INVALID'],
+      // {account} forms the base URL: fixed once the connection exists.
+      ['PATCH URL-forming config field', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { displayName: 'moved', config: { account: 'elsewhere' } }, 409, 'CONNECTION_FIELD_IMMUTABLE'],
       ['PATCH unknown body field name', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { displayName: 'x', [k4]: 1 }, 400, 'VALIDATION_FAILED'],
       ['PATCH provider (not changeable)', 'PATCH', `${CONNECTIONS(T)}/${keep.id}`, { provider: refusedCanary() }, 400, 'VALIDATION_FAILED'],
       ['credentials with a body field', 'POST', `${CONNECTIONS(T)}/${keep.id}/credentials`, { [refusedCanary()]: 1 }, 400, 'VALIDATION_FAILED'],
