@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   KEY_IN_USE: 'The key still protects data and cannot be retired.',
   KEY_ACTIVE: 'The newest key of a tenant, or the current root key, cannot be retired.',
   ROTATION_UNAVAILABLE: 'The root key provider cannot rotate the root key by itself.',
+  ROTATION_IN_PROGRESS: 'Another process is rotating the root key, or a rotation from this key is not finished.',
   // API access
   UNAUTHENTICATED: 'The API token is missing, malformed, unknown, expired or revoked.',
   FORBIDDEN: 'The API token lacks the scope this operation needs.',
