@@ -176,6 +176,13 @@ function expectReturnedTo(target: URL, outcome: Record<string, string>): void {
   for (const [k, v] of Object.entries(outcome)) expect(target.searchParams.get(k), `${k} in ${target.search}`).toBe(v);
 }
 
+/** Sets the origins a tenant's connect sessions may return to, as an admin does (PUT …/connect/return-origins). */
+async function setReturnOrigins(base: string, adminToken: string, tenant: string, origins: string[]): Promise<void> {
+  const res = await rawRequest(base, 'PUT', `/v1/tenants/${tenant}/connect/return-origins`, { token: adminToken, body: { origins } });
+  expect(res.status, res.text).toBe(200);
+  expect(res.json).toEqual({ origins });
+}
+
 // ---------------------------------------------------------------------------------------------
 // In-process Coffer with an explicit public URL
 
@@ -184,13 +191,15 @@ interface FlowServer {
   readonly coffer: Coffer;
   readonly app: FastifyInstance;
   readonly admin: CofferClient;
+  readonly adminToken: string;
   readonly logs: string[];
   client(token: string): CofferClient;
   close(): Promise<void>;
 }
 
 async function startFlowServer(backend: Backend, port: number, providersDir: string): Promise<FlowServer> {
-  const coffer = await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0, providersDir });
+  // The authorization server listens on loopback, which the outbound layer refuses unless allowlisted.
+  const coffer = await createCoffer({ dataDir: backend.dataDir, databaseUrl: backend.databaseUrl, tokenCacheMs: 0, providersDir, outboundAllow: ['127.0.0.1'] });
   const { logger, lines } = capturingLogger('trace');
   const url = `http://127.0.0.1:${port}`;
   let app: FastifyInstance | undefined;
@@ -204,6 +213,7 @@ async function startFlowServer(backend: Backend, port: number, providersDir: str
       coffer,
       app: started,
       admin: new CofferClient({ url, token: boot.token }),
+      adminToken: boot.token,
       logs: lines,
       client: (token: string) => new CofferClient({ url, token }),
       async close() {
@@ -240,6 +250,8 @@ forEachBackend('OAuth authorization code flow over HTTP', (backend) => {
     writeProvider(providersDir, ORPHAN_PROVIDER, oidc.issuer);
     s = await startFlowServer(backend(), port, providersDir);
     await s.admin.tenants.create(tenant);
+    // The application's origin is where this tenant's connect sessions may return.
+    await setReturnOrigins(s.url, s.adminToken, tenant, [new URL(RETURN_URL).origin]);
     // The client lives in the global tenant: found there after the tenant's own lookup misses.
     await s.admin.tenants.create('global');
     await s.admin.secrets.put('global', `oauth-client.${PROVIDER}`, { client_id: oidc.client.id, client_secret: oidc.client.secret });
@@ -426,15 +438,20 @@ forEachBackend('OAuth authorization code flow over HTTP', (backend) => {
       409,
       'OAUTH_CLIENT_MISSING',
     );
-    // A return URL in plain http on a host other than loopback: refused; loopback http is fine.
-    expectErrorBody(
-      seen('plain-http return URL', await rawRequest(s.url, 'POST', `/v1/tenants/${tenant}/connect/sessions`, { token: appToken, body: { provider: PROVIDER, returnUrl: 'http://app.zq.example/done' } })),
-      400,
-      'INVALID_ARGUMENT',
-    );
-    const loopback = await rawRequest(s.url, 'POST', `/v1/tenants/${tenant}/connect/sessions`, { token: appToken, body: { provider: PROVIDER, returnUrl: 'http://127.0.0.1:4000/done' } });
+    // A return URL in plain http on a host other than loopback: refused; loopback http is fine
+    // once an admin has put its origin on the tenant's return origins, and only that origin.
+    const session = (returnUrl: string) => rawRequest(s.url, 'POST', `/v1/tenants/${tenant}/connect/sessions`, { token: appToken, body: { provider: PROVIDER, returnUrl } });
+    expectErrorBody(seen('plain-http return URL', await session('http://app.zq.example/done')), 400, 'INVALID_ARGUMENT');
+    expectErrorBody(seen('loopback return URL not on the return origins', await session('http://127.0.0.1:4000/done')), 400, 'RETURN_URL_NOT_ALLOWED');
+    expectErrorBody(seen('https return URL not on the return origins', await session('https://evil.zq.example/done')), 400, 'RETURN_URL_NOT_ALLOWED');
+    // Coffer's own origin is not allowed either while the tenant has its own list.
+    expectErrorBody(seen("Coffer's own origin, not on the tenant's list", await session(`${s.url}/done`)), 400, 'RETURN_URL_NOT_ALLOWED');
+    await setReturnOrigins(s.url, s.adminToken, tenant, [new URL(RETURN_URL).origin, 'http://127.0.0.1:4000']);
+    const loopback = await session('http://127.0.0.1:4000/done');
     expect(loopback.status, loopback.text).toBe(201);
     sensitive.push(String(loopback.json.url).split('/v1/connect/')[1]!);
+    expectErrorBody(seen('loopback return URL on another port', await session('http://127.0.0.1:4001/done')), 400, 'RETURN_URL_NOT_ALLOWED');
+    expectErrorBody(seen('localhost for a listed 127.0.0.1 origin', await session('http://localhost:4000/done')), 400, 'RETURN_URL_NOT_ALLOWED');
 
     // Only the replayed flow's first callback made a connection.
     const after = await connections();
@@ -557,6 +574,8 @@ describe.skipIf(!BACKENDS.includes('postgres'))('token refresh race: two coffer 
       // One public URL for both (a load balancer's); only on-demand refreshes.
       COFFER_PUBLIC_URL: publicUrl,
       COFFER_REFRESH_INTERVAL_SECONDS: '0',
+      // The authorization server listens on loopback.
+      COFFER_OUTBOUND_ALLOW: '127.0.0.1',
     };
     replicas = await Promise.all([serve(port, { ...shared, COFFER_DATA_DIR: dirs[0]! }), serve(0, { ...shared, COFFER_DATA_DIR: dirs[1]! })]);
     expect(replicas[0]!.url).toBe(publicUrl);
@@ -564,6 +583,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('token refresh race: two coffer 
     expect(tokens).toHaveLength(1);
     admin = new CofferClient({ url: replicas[1]!.url, token: tokens[0]! });
     await admin.tenants.create(tenant);
+    await setReturnOrigins(replicas[1]!.url, tokens[0]!, tenant, [new URL(RETURN_URL).origin]);
     await admin.secrets.put(tenant, `oauth-client.${PROVIDER}`, { client_id: oidc.client.id, client_secret: oidc.client.secret });
     appToken = (await admin.tokens.create({ kind: 'tenant', tenant, scopes: ['connections:write', 'connections:read'] })).token;
     workerToken = (await admin.tokens.create({ kind: 'tenant', tenant, scopes: ['secrets:reveal'] })).token;
