@@ -26,6 +26,7 @@ const SAMPLE_BODIES: Record<string, (ctx: { tenant: string }) => unknown> = {
   'PATCH /v1/tenants/:tenant/connections/:id': () => ({ displayName: `renamed ${hex(4)}` }),
   'POST /v1/tenants/:tenant/connections/:id/credentials': () => ({}),
   'POST /v1/tenants/:tenant/connect/sessions': () => ({ provider: 'xero', returnUrl: 'https://app.example.com/connected' }),
+  'PUT /v1/tenants/:tenant/connect/return-origins': () => ({ origins: ['https://app.example.com'] }),
 };
 
 function bodyFor(route: Route, tenant: string): unknown {
