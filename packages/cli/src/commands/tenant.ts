@@ -41,4 +41,23 @@ export function registerTenant(program: Command, io: Io): void {
       await withCoffer(ctx, (c) => c.tenants.delete(id, { audit: cliAudit({ action: 'tenant.delete', tenant: id, target: id }) }));
       ctx.out.result({ id, deleted: true }, () => `Deleted tenant ${id}; its keys were destroyed.`);
     });
+
+  const origins = tenant.command('return-origins').description("origins a tenant's OAuth connect sessions may send the browser back to");
+  origins
+    .command('show <id>')
+    .description("show them (none set: only Coffer's own public origin is allowed)")
+    .action(async (id: string, _opts, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const list = await withCoffer(ctx, (c) => c.connect.returnOrigins(id));
+      ctx.out.result({ tenant: id, origins: list }, () => (list === null ? `Tenant ${id} has no return origins: only Coffer's own public origin is allowed.` : list.join('\n')));
+    });
+  origins
+    .command('set <id> [origins...]')
+    .description('replace them with exact origins such as https://app.example.com (none: clear them)')
+    .action(async (id: string, list: string[], _opts, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const audit = cliAudit<{ origins: string[] }>({ action: 'tenant.return_origins.update', tenant: id, target: id }, (r) => ({ details: { origins: r.origins.join(' ') } }));
+      const set = await withCoffer(ctx, (c) => c.connect.setReturnOrigins(id, list, { audit }));
+      ctx.out.result({ tenant: id, origins: set.length === 0 ? null : set }, () => (set.length === 0 ? `Cleared the return origins of tenant ${id}.` : `Tenant ${id} may return to: ${set.join(', ')}.`));
+    });
 }

@@ -36,7 +36,7 @@ export interface OAuthEndpoints {
    * checks, no redirects, timeouts, a 64 KiB cap on answers); plain http only for hosts the
    * operator allowlisted (COFFER_OUTBOUND_ALLOW).
    */
-  http: { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]?: boolean };
+  http: { [oauth.customFetch]: Outbound['fetch']; [oauth.allowInsecureRequests]?: boolean };
 }
 
 /** The name of the secret that holds a provider's OAuth client. */
@@ -181,7 +181,7 @@ export function endpointsFor(provider: ProviderDefinition, config: Record<string
     as,
     client: { client_id: client.clientId, token_endpoint_auth_method: method },
     auth,
-    http: { [oauth.customFetch]: outbound.fetch as unknown as typeof fetch, ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}) },
+    http: { [oauth.customFetch]: outbound.fetch, ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}) },
   };
 }
 
