@@ -8,12 +8,14 @@
  *    so an anonymous request never reaches the JSON parser (401, never 400 or 413);
  *  - bodies declared in a charset other than UTF-8 are refused with 415.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createCoffer, resolveConfig, type Coffer } from '@coffer/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachBackend, makeBackend, type Backend } from '../../core/test/support/backends.js';
-import { backendEnv, coffer as cli, okJson } from '../../cli/test/support/cli.js';
+import { BIN, backendEnv, coffer as cli, okJson } from '../../cli/test/support/cli.js';
 import { buildApp } from '../src/app.js';
 import { serverOptionsFromEnv, startServer } from '../src/serve.js';
 import { expectErrorBody, hex, rawRequest, startTestServer, type TestServer } from './support.js';
@@ -158,6 +160,35 @@ describe('a separate, unauthenticated metrics listener (COFFER_METRICS_HOST/PORT
     }
     // Closing the service closes the metrics listener with it.
     await expect(rawRequest(server.metricsUrl!, 'GET', '/metrics')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('`coffer serve` opens it from COFFER_METRICS_PORT and names it in its output', async () => {
+    const child = spawn(process.execPath, [BIN, '--json', 'serve', '--port', '0'], {
+      env: { PATH: process.env.PATH, ...backendEnv(backend), COFFER_METRICS_PORT: '0', COFFER_LOG_LEVEL: 'silent', COFFER_REFRESH_INTERVAL_SECONDS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(child, 'exit');
+    try {
+      let out = '';
+      const started = await new Promise<{ url: string; metricsUrl?: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`coffer serve did not start: ${out}`)), 20_000);
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          try {
+            resolve(JSON.parse(out));
+            clearTimeout(timer);
+          } catch {
+            // not complete yet
+          }
+        });
+      });
+      expect(started.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await rawRequest(started.metricsUrl!, 'GET', '/metrics')).text).toContain('coffer_http_requests_total');
+      expectErrorBody(await rawRequest(started.url, 'GET', '/metrics'), 401, 'UNAUTHENTICATED');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { UsageError } from '../output.js';
 export function registerServe(program: Command, io: Io, onServer?: (stop: () => Promise<void>) => void): void {
   program
     .command('serve')
-    .description('start the REST API (initialises the data directory on first run and prints the first admin token once)')
+    .description('start the REST API (initialises the data directory on first run and prints the first admin token once); see COFFER_* variables such as COFFER_REDIS_URL and COFFER_METRICS_PORT')
     .option('--port <port>', 'port (env COFFER_PORT, default 8080; 0 picks a free one)')
     .option('--host <host>', 'address to listen on (env COFFER_HOST, default 127.0.0.1)')
     .action(async (flags: { port?: string; host?: string }, cmd: Command) => {
@@ -20,6 +20,8 @@ export function registerServe(program: Command, io: Io, onServer?: (stop: () => 
       });
       const server = await startServer(ctx.config, options);
       const lines = [`Coffer is listening on ${server.url}`, `  database  ${server.coffer.database}`];
+      // COFFER_METRICS_PORT: a scraper's listener, served without a token.
+      if (server.metricsUrl) lines.push(`  metrics   ${server.metricsUrl}/metrics (no token)`);
       if (server.adminToken) {
         lines.push(
           '',
@@ -30,7 +32,7 @@ export function registerServe(program: Command, io: Io, onServer?: (stop: () => 
           `Try: curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/v1/tenants`,
         );
       }
-      ctx.out.result({ url: server.url, database: server.coffer.database, adminToken: server.adminToken }, () => lines.join('\n'));
+      ctx.out.result({ url: server.url, database: server.coffer.database, adminToken: server.adminToken, ...(server.metricsUrl ? { metricsUrl: server.metricsUrl } : {}) }, () => lines.join('\n'));
 
       // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.
       let stopping = false;
