@@ -86,7 +86,10 @@ forEachBackendInParallel('coffer key', (backend) => {
     expect(after).not.toBe(before);
     expect(statSync(keyFile()).mode & 0o777).toBe(0o600);
     expect(existsSync(`${keyFile()}.next`)).toBe(false);
-    expect(readdirSync(backend().dataDir).filter((f) => f.startsWith('root.key'))).toEqual(['root.key']);
+    // the old key stays in root.key.previous (0600) until it is retired
+    expect(readdirSync(backend().dataDir).filter((f) => f.startsWith('root.key')).sort()).toEqual(['root.key', 'root.key.previous']);
+    expect(statSync(`${keyFile()}.previous`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${keyFile()}.previous`, 'utf8')).toBe(before);
 
     const [s1, status] = await Promise.all([run(['secret', 'get', 's1', '--tenant', 'acme']), run(['key', 'status', '--json'])]);
     expect(expectOk(s1).stdout).toBe(value);
@@ -102,7 +105,8 @@ forEachBackendInParallel('coffer key', (backend) => {
       run(['key', 'retire', rootId, '--json']),
       coffer(['tenant', 'list'], { env: { ...env(), COFFER_ROOT_KEY: before.trim() } }),
     ]);
-    expect(okJson(retireOld)).toEqual({ keyId: rootId, retired: true });
+    expect(okJson(retireOld)).toEqual({ keyId: rootId, retired: true, keyFile: { path: `${keyFile()}.previous`, deleted: true } });
+    expect(readdirSync(backend().dataDir).filter((f) => f.startsWith('root.key'))).toEqual(['root.key']);
     expect(oldKey.code).toBe(1);
     expect(oldKey.stderr).toMatch(/^error \[ROOT_KEY_(MISMATCH|RETIRED)\]/);
     expectNoneOf(oldKey, [before.trim(), after.trim()]);

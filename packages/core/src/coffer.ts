@@ -12,6 +12,7 @@ import {
   envRootKeyProvider,
   fileRootKeyProvider,
   staticRootKeyProvider,
+  checkRootKeyLoads,
   writeKeyFile,
   type RootKeyProvider,
 } from './keys/root-key-provider.js';
@@ -100,17 +101,20 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
   const providers = loadProviderCatalog(config.providersDir ? { dir: config.providersDir } : {});
   const firstRun = config.createIfMissing && config.rootKey === undefined && !existsSync(config.rootKeyFile);
   // A missing, short or unreadable key stops here, before the database is touched.
-  if (!firstRun) provider.load();
+  if (!firstRun) checkRootKeyLoads(provider);
   const store = await openAndMigrate(config, hooks);
+  let keyring: Keyring | undefined;
   try {
     if (firstRun) await createRootKeyFile(config, store);
-    const keyring = await Keyring.open(store, provider, {
+    keyring = await Keyring.open(store, provider, {
       createIfMissing: config.createIfMissing,
       ...(hooks.allowRootRotation ? { allowRootRotation: true } : {}),
     });
     const audit = new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {});
     const keys = new KeyAdmin(store, keyring, provider, audit);
-    if (keyring.needsRootPromotion) await keys.finishRootRotation();
+    // A root rotation interrupted in another process is finished (or rolled back) here; a
+    // process opened to rotate does it in rotateRootKey instead.
+    if (!hooks.allowRootRotation) await keys.recoverRootRotation();
     const tokens = new ApiTokens(store, audit, config.tokenCacheMs);
     const secrets = new Secrets(store, keyring, audit);
     // The only way core reaches the network: OAuth, test requests, revocation (and later the proxy).
@@ -131,15 +135,21 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       providers,
       config,
       database: store.description,
-      ready: () => keyring.check(),
+      ready: () => keyring!.check(),
       async close() {
-        await outbound.close();
-        keyring.close();
-        await store.close();
+        // Keys are zeroed once the database is closed: no write still in flight can then seal
+        // anything under a zeroed key and commit it.
+        try {
+          await outbound.close();
+          await store.close();
+        } finally {
+          keyring!.close();
+        }
       },
     });
   } catch (err) {
     await store.close();
+    keyring?.close();
     throw err;
   }
 }

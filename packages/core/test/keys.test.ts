@@ -330,7 +330,10 @@ forEachBackend('keys', (backend) => {
         writeFileSync(oldFile, `${oldKey}\n`, { mode: 0o600 });
         await expectCode(openCoffer(s, { rootKeyFile: oldFile }), 'ROOT_KEY_MISMATCH');
         expect(modeOf(keyFile)).toBe(0o600);
-        expect(readdirSync(s.dataDir).filter((f) => f.startsWith('root.key'))).toEqual(['root.key']);
+        // the old key is kept (0600) until it is retired: promotion never destroys a key
+        expect(readdirSync(s.dataDir).filter((f) => f.startsWith('root.key')).sort()).toEqual(['root.key', 'root.key.previous']);
+        expect(modeOf(`${keyFile}.previous`)).toBe(0o600);
+        expect(readKey(`${keyFile}.previous`)).toBe(oldKey);
       });
     });
 
@@ -343,7 +346,9 @@ forEachBackend('keys', (backend) => {
           const { keyId, previousKeyId } = await c.keys.rotateRootKey();
           await expectCode(c.keys.retire(keyId), 'KEY_ACTIVE');
           await expectCode(c.keys.retire('root/00000000'), 'KEY_NOT_FOUND');
-          expect(await c.keys.retire(previousKeyId)).toEqual({ keyId: previousKeyId });
+          expect(existsSync(`${keyFile}.previous`)).toBe(true);
+          expect(await c.keys.retire(previousKeyId)).toEqual({ keyId: previousKeyId, keyFile: { path: `${keyFile}.previous`, deleted: true } });
+          expect(existsSync(`${keyFile}.previous`)).toBe(false);
           expect(await c.keys.retire(previousKeyId)).toEqual({ keyId: previousKeyId }); // idempotent
           const status = await c.keys.status();
           expect(status.root.map((r) => [r.id, r.state])).toEqual([
@@ -365,7 +370,8 @@ forEachBackend('keys', (backend) => {
       });
     });
 
-    it('discards a staged root.key.next that the database never adopted', async () => {
+    // Issue 8 §1: start-up never deletes a staged key (it may belong to a rotation about to switch).
+    it('keeps a staged root.key.next that the database never adopted; the next rotation replaces it', async () => {
       await withScratch(async (s) => {
         const keyFile = join(s.dataDir, 'root.key');
         const expected = await using(s, {}, (c) => seed(c, ['n1'], 2, 1));
@@ -374,14 +380,18 @@ forEachBackend('keys', (backend) => {
         fileRootKeyProvider(keyFile).rotation!.stage(generateKey());
         expect(existsSync(`${keyFile}.next`)).toBe(true);
         expect(modeOf(`${keyFile}.next`)).toBe(0o600);
+        const orphan = readKey(`${keyFile}.next`);
 
         await using(s, {}, async (c) => {
-          expect(existsSync(`${keyFile}.next`)).toBe(false);
+          expect(readKey(`${keyFile}.next`)).toBe(orphan);
           expect(readKey(keyFile)).toBe(key);
           expect((await c.keys.status()).root.map((r) => [r.id, r.state])).toEqual([[idOf(key), 'current']]);
           await expectAllReadable(c, expected);
-          // and a later rotation works normally
-          await c.keys.rotateRootKey();
+          // and a later rotation works normally, with a key of its own
+          const { keyId } = await c.keys.rotateRootKey();
+          expect(existsSync(`${keyFile}.next`)).toBe(false);
+          expect(keyId).toBe(idOf(readKey(keyFile)));
+          expect(keyId).not.toBe(idOf(orphan));
           await expectAllReadable(c, expected);
         });
         expect(modeOf(keyFile)).toBe(0o600);

@@ -15,9 +15,16 @@ export function registerKey(program: Command, io: Io): void {
     .action(async (_opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const status = await withCoffer(ctx, (c) => c.keys.status());
+      const rotation = status.rotation;
       ctx.out.result(status, () =>
         [
           `Root key from ${status.rootKeyProvider}`,
+          ...(rotation
+            ? [
+                `Root rotation ${rotation.state} (${rotation.fromKeyId ?? '?'} → ${rotation.toKeyId ?? '?'}): ` +
+                  (rotation.running ? `running in ${rotation.owner}.` : 'interrupted; the next start, or `coffer key rotate --root`, finishes or rolls it back.'),
+              ]
+            : []),
           table(['ROOT KEY', 'STATE', 'TENANT KEYS', 'CREATED'], status.root.map((r) => [r.id, r.state, String(r.tenantKeys), when(r.createdAt)])),
           '',
           status.tenants.length === 0
@@ -49,7 +56,8 @@ export function registerKey(program: Command, io: Io): void {
           },
           { allowRootRotation: true },
         ).finally(() => bar.stop());
-        ctx.out.result(r, () => `Root key rotated: ${r.previousKeyId} → ${r.keyId}; ${r.rewrapped} tenant key(s) rewrapped. Retire the old one with \`coffer key retire ${r.previousKeyId}\` once every process uses the new key.`);
+        const kept = ctx.config.rootKey === undefined ? ` The old key is kept in ${ctx.config.rootKeyFile}.previous until then.` : ' Then drop it from COFFER_ROOT_KEY_PREVIOUS.';
+        ctx.out.result(r, () => `Root key rotated: ${r.previousKeyId} → ${r.keyId}; ${r.rewrapped} tenant key(s) rewrapped. Retire the old one with \`coffer key retire ${r.previousKeyId}\` once every process uses the new key.${kept}`);
       } else {
         const r = await withCoffer(ctx, (c) => c.keys.rotateTenantKey(flags.tenant!, { audit: cliAudit({ action: 'key.rotate', tenant: flags.tenant! }, (k) => ({ target: k.keyId })) }));
         ctx.out.result(r, () => `New tenant key ${r.keyId}: new writes use it. Move existing data keys to it with \`coffer key rewrap --tenant ${flags.tenant}\`.`);
@@ -101,7 +109,9 @@ export function registerKey(program: Command, io: Io): void {
         await recordCli(c, { action: 'key.retire', target: retired.keyId });
         return retired;
       });
-      ctx.out.result({ ...r, retired: true }, () => `Retired ${r.keyId}.`);
+      const file = r.keyFile;
+      const removed = !file ? '' : file.deleted ? ` No tenant key is under it: it was the last key in ${file.path}, which was deleted.` : ` No tenant key is under it: it was removed from ${file.path}.`;
+      ctx.out.result({ ...r, retired: true }, () => `Retired ${r.keyId}.${removed}`);
     });
 
   key

@@ -7,15 +7,18 @@
  * - rotate the root key: rewrap the tenant keys only;
  * - retire: wipe a key version once nothing uses it.
  */
-import { CofferError } from '../errors.js';
+import { CofferError, isCofferError } from '../errors.js';
 import { open, seal } from '../crypto/envelope.js';
-import { generateKey, keyCheckValue, rootKeyId } from '../crypto/key-check.js';
+import { generateKey, keyCheckValue, matchesKeyCheckValue, rootKeyId } from '../crypto/key-check.js';
 import type { Store } from '../store/database.js';
-import type { RootKeyState, TenantKeyState } from '../store/schema.js';
+import type { RootKeyRotationTable, RootKeyState, TenantKeyState } from '../store/schema.js';
 import { checkTenantId } from '../vault/values.js';
 import { formatRootKeyId, formatTenantKeyId, parseKeyId, type Keyring } from './keyring.js';
-import type { RootKeyProvider } from './root-key-provider.js';
+import type { KeyFileChange, RootKeyProvider } from './root-key-provider.js';
+import { leaseAlive, readRotation, RotationLease, type RootRotationStep } from './root-rotation.js';
 import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+
+export type { RootRotationStep } from './root-rotation.js';
 
 export interface Progress {
   (done: number, total: number): void;
@@ -41,11 +44,54 @@ export interface TenantKeyStatus {
   secretVersions: number;
 }
 
+/** A root rotation that is running, or was interrupted and waits for the next start. */
+export interface RootRotationStatus {
+  /** `starting`: the lease is held, no key recorded yet; `staged`: the new key's check value is recorded; `switched`: the database uses the new key. */
+  state: 'starting' | 'staged' | 'switched';
+  /** `host:pid:…` of the process holding the lease, if any. */
+  owner: string | null;
+  /** Whether that process is alive and its lease unexpired; otherwise the next start finishes or rolls back. */
+  running: boolean;
+  leaseUntil: Date | null;
+  fromKeyId: string | null;
+  toKeyId: string | null;
+}
+
 export interface KeyStatus {
   rootKeyProvider: string;
   root: RootKeyStatus[];
   tenants: TenantKeyStatus[];
+  /** Null unless a root rotation is running or was interrupted. */
+  rotation: RootRotationStatus | null;
 }
+
+export interface RotateRootOptions {
+  batchSize?: number;
+  onProgress?: Progress;
+  /**
+   * Called, and awaited, after each step is durable: `staged` (key file written and fsynced),
+   * `recorded` (its check value committed), `switched` (the database uses it), `rewrapping`
+   * (after each batch of tenant keys), `promoted` (key files renamed), `done`.
+   */
+  onStep?: (step: RootRotationStep) => void | Promise<void>;
+  /** How long the rotation lease lasts without a heartbeat (default 60 s; renewed every third of it). */
+  leaseMs?: number;
+}
+
+export interface RootRotationResult {
+  keyId: string;
+  previousKeyId: string;
+  rewrapped: number;
+}
+
+export interface RetireResult {
+  keyId: string;
+  /** Retiring a root key rotated with the key file removes it from `root.key.previous`. */
+  keyFile?: KeyFileChange;
+}
+
+/** The rotation record fields a finished or rolled back rotation leaves empty. */
+const NO_ROTATION = { step: null, from_id: null, staged_id: null, staged_kcv: null, started_at: null } as const;
 
 export interface RewrapResult {
   tenant: string;
@@ -65,11 +111,12 @@ export class KeyAdmin {
 
   async status(): Promise<KeyStatus> {
     const db = this.store.db;
-    const [roots, tenantKeys, wrapsByRoot, usesByKey] = await Promise.all([
+    const [roots, tenantKeys, wrapsByRoot, usesByKey, rotation] = await Promise.all([
       db.selectFrom('root_keys').selectAll().orderBy('created_at').execute(),
       db.selectFrom('tenant_keys').select(['tenant_id', 'version', 'state', 'created_at', 'root_key_id', 'wrapped_key']).orderBy('tenant_id').orderBy('version').execute(),
       db.selectFrom('tenant_keys').select(['root_key_id', (eb) => eb.fn.countAll<number>().as('n')]).where('wrapped_key', 'is not', null).groupBy('root_key_id').execute(),
       db.selectFrom('secret_versions').select(['tenant_id', 'key_version', (eb) => eb.fn.countAll<number>().as('n')]).where('key_version', 'is not', null).groupBy(['tenant_id', 'key_version']).execute(),
+      readRotation(db),
     ]);
     const newest = new Map<string, number>();
     for (const k of tenantKeys) if (k.state === 'active') newest.set(k.tenant_id, Math.max(newest.get(k.tenant_id) ?? 0, k.version));
@@ -91,6 +138,7 @@ export class KeyAdmin {
         rootKeyId: k.wrapped_key ? formatRootKeyId(k.root_key_id) : null,
         secretVersions: Number(usesByKey.find((u) => u.tenant_id === k.tenant_id && u.key_version === k.version)?.n ?? 0),
       })),
+      rotation: rotationStatus(rotation),
     };
   }
 
@@ -99,6 +147,8 @@ export class KeyAdmin {
     checkTenantId(tenant);
     let created: { key: Buffer; wrapped: Buffer; version: number } | undefined;
     await this.store.writeTransaction(async (trx) => {
+      created?.key.fill(0);
+      created = undefined;
       const t = await trx.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
       if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
       const last = await trx.selectFrom('tenant_keys').select((eb) => eb.fn.max('version').as('v')).where('tenant_id', '=', tenant).executeTakeFirstOrThrow();
@@ -110,6 +160,9 @@ export class KeyAdmin {
         .values({ tenant_id: tenant, version, root_key_id: fresh.rootKeyId, wrapped_key: fresh.wrapped, state: 'active', created_at: Date.now(), retired_at: null })
         .execute();
       if (options.audit) await this.auditLog.appendWithin(trx, options.audit({ keyId: formatTenantKeyId(tenant, version), version }));
+    }).catch((err: unknown) => {
+      created?.key.fill(0);
+      throw err;
     });
     this.keyring.remember(tenant, created!.version, created!.key, created!.wrapped);
     return { keyId: formatTenantKeyId(tenant, created!.version), version: created!.version };
@@ -134,12 +187,22 @@ export class KeyAdmin {
       .executeTakeFirst();
     if (!newestRow) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
     const newest = newestRow.version;
-    const newKey = await this.keyring.tenantKey(tenant, newest);
+    // Held across many batches: a copy of its own, not the cache's (which may drop it meanwhile).
+    const newKey = Buffer.from(await this.keyring.tenantKey(tenant, newest));
+    try {
+      return await this.rewrapUnder(tenant, newest, newKey, batch, options.onProgress);
+    } finally {
+      newKey.fill(0);
+    }
+  }
+
+  private async rewrapUnder(tenant: string, newest: number, newKey: Buffer, batch: number, onProgress: Progress | undefined): Promise<RewrapResult> {
+    const db = this.store.db;
     const pending = () =>
       db.selectFrom('secret_versions').where('tenant_id', '=', tenant).where('key_version', 'is not', null).where('key_version', '<>', newest);
     const { n: total } = await pending().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let done = 0;
-    options.onProgress?.(0, Number(total));
+    onProgress?.(0, Number(total));
     for (;;) {
       const rows = await pending().select(['secret_id', 'version', 'key_version', 'wrapped_dek']).limit(batch).execute();
       if (rows.length === 0) break;
@@ -165,7 +228,7 @@ export class KeyAdmin {
         }
       });
       done += rows.length;
-      options.onProgress?.(Math.min(done, Number(total)), Math.max(done, Number(total)));
+      onProgress?.(Math.min(done, Number(total)), Math.max(done, Number(total)));
     }
     return { tenant, keyId: formatTenantKeyId(tenant, newest), rewrapped: done };
   }
@@ -187,65 +250,182 @@ export class KeyAdmin {
   /**
    * Moves the root of the hierarchy to a new key and rewraps every tenant key under it.
    *
-   * With a key file, Coffer makes the new key itself: it is staged next to the old file, the
-   * database adopts it, the tenant keys are rewrapped, and only then the file is replaced.
-   * With `COFFER_ROOT_KEY`, the operator supplies the new key there and the old one in
-   * `COFFER_ROOT_KEY_PREVIOUS`. Rerunning after an interruption finishes the job.
+   * With a key file, Coffer makes the new key itself. With `COFFER_ROOT_KEY`, the operator
+   * supplies the new key there and the old one in `COFFER_ROOT_KEY_PREVIOUS` (and opens with
+   * `allowRootRotation`). Either way, under the rotation lease:
+   *
+   * 1. `staged` (key file only): the new key is written to `root.key.next`, fsynced;
+   * 2. `recorded`: its id and check value are committed in the rotation record;
+   * 3. the staged file is read back and checked against that record;
+   * 4. `switched`: one transaction makes it current (the old one `previous`), holding the
+   *    current root row FOR UPDATE so that no tenant key is being wrapped under the old one;
+   * 5. `rewrapping`: the tenant keys move to it, batch by batch;
+   * 6. `promoted` (key file only): the old key is copied to `root.key.previous`, then
+   *    `root.key.next` is renamed over `root.key`;
+   * 7. `done`: the record is cleared and the lease released.
+   *
+   * A rotation interrupted after 4 is finished by the next start or by rerunning this; one
+   * interrupted before is rolled back (the database never moved, so nothing was lost).
    */
-  async rotateRootKey(options: { batchSize?: number; onProgress?: Progress } = {}): Promise<{ keyId: string; previousKeyId: string; rewrapped: number }> {
-    const previousId = this.keyring.rootKeyId;
-    let newKey = this.keyring.rotationCandidate;
-    const staged = newKey === undefined;
-    if (!newKey) {
-      // A rotation that was interrupted after the database adopted the new key: finish it.
-      const { n: unfinished } = await this.store.db
-        .selectFrom('tenant_keys')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('wrapped_key', 'is not', null)
-        .where('root_key_id', '<>', previousId)
-        .executeTakeFirstOrThrow();
-      if (Number(unfinished) > 0) {
-        const previous = await this.store.db.selectFrom('root_keys').select('id').where('state', '=', 'previous').orderBy('created_at', 'desc').executeTakeFirst();
-        const rewrapped = await this.rewrapTenantKeys(options);
-        return { keyId: formatRootKeyId(previousId), previousKeyId: formatRootKeyId(previous?.id ?? previousId), rewrapped };
+  async rotateRootKey(options: RotateRootOptions = {}): Promise<RootRotationResult> {
+    const lease = await RotationLease.acquire(this.store, options.leaseMs);
+    let generated: Buffer | undefined;
+    try {
+      const found = lease.found;
+      if (found.step === 'switched') return await this.finishUnder(lease, found, options);
+      // Recorded but never switched: the database never used the staged key. Roll back.
+      if (found.step === 'staged') await lease.within((trx) => lease.record(NO_ROTATION, trx));
+      const legacy = await this.finishLegacyRotation(lease, options);
+      if (legacy) return legacy;
+
+      let target = this.keyring.rotationCandidate;
+      if (!target) {
+        if (!this.provider.rotation) {
+          throw new CofferError(
+            'ROTATION_UNAVAILABLE',
+            `The root key comes from ${this.provider.description}, which Coffer cannot change. Generate a key with \`coffer key generate\`, set COFFER_ROOT_KEY to it and COFFER_ROOT_KEY_PREVIOUS to the current key, then run \`coffer key rotate --root\` again.`,
+          );
+        }
+        generated = generateKey();
+        target = { id: rootKeyId(generated), kcv: keyCheckValue(generated) };
+        this.provider.rotation.stage(generated);
+        await options.onStep?.('staged');
       }
-      if (!this.provider.rotation) {
-        throw new CofferError(
-          'ROTATION_UNAVAILABLE',
-          `The root key comes from ${this.provider.description}, which Coffer cannot change. Generate a key with \`coffer key generate\`, set COFFER_ROOT_KEY to it and COFFER_ROOT_KEY_PREVIOUS to the current key, then run \`coffer key rotate --root\` again.`,
-        );
+      const to = target;
+      const fromId = await lease.within(async (trx) => {
+        const current = await this.keyring.lockCurrentRoot(trx, 'share');
+        const used = await trx.selectFrom('root_keys').select('state').where('id', '=', to.id).executeTakeFirst();
+        if (used) {
+          throw new CofferError('INVALID_ARGUMENT', `The new root key ${formatRootKeyId(to.id)} has been used before (${used.state}); generate a fresh one with \`coffer key generate\`.`);
+        }
+        await lease.record({ step: 'staged', from_id: current.id, staged_id: to.id, staged_kcv: to.kcv, started_at: Date.now() }, trx);
+        return current.id;
+      });
+      await options.onStep?.('recorded');
+
+      if (generated) {
+        // The switch makes current what is on disk, so read it back and check it first.
+        const onDisk = this.provider.rotation!.readStaged();
+        const intact = onDisk !== undefined && rootKeyId(onDisk) === to.id && matchesKeyCheckValue(onDisk, to.kcv);
+        onDisk?.fill(0);
+        if (!intact) {
+          throw new CofferError('ROOT_KEY_MISMATCH', 'The staged root key file no longer holds the key this rotation wrote (replaced or removed); nothing was switched. Run `coffer key rotate --root` again.');
+        }
       }
-      newKey = generateKey();
-      this.provider.rotation.stage(newKey);
+      await lease.within(async (trx, row) => {
+        if (row.step !== 'staged' || Number(row.staged_id) !== to.id || row.staged_kcv !== to.kcv) {
+          throw new CofferError('INTERNAL', 'The rotation record changed under the lease; nothing was switched.');
+        }
+        const current = await this.keyring.lockCurrentRoot(trx, 'update');
+        if (current.id !== fromId) throw new CofferError('INTERNAL', 'The current root key changed under the rotation lease; nothing was switched.');
+        await trx.updateTable('root_keys').set({ state: 'previous' }).where('id', '=', fromId).execute();
+        await trx.insertInto('root_keys').values({ id: to.id, kcv: to.kcv, state: 'current', created_at: Date.now(), retired_at: null }).execute();
+        await lease.record({ step: 'switched' }, trx);
+      });
+      if (generated) {
+        this.keyring.adoptRootKey(to.id, generated);
+        generated = undefined;
+      } else {
+        this.keyring.adoptRotationCandidate();
+      }
+      await options.onStep?.('switched');
+      return await this.completeUnder(lease, { fromId, toId: to.id, kcv: to.kcv }, options);
+    } catch (err) {
+      // The staged file stays: if the switch committed after all (its acknowledgement lost), it is the current key.
+      generated?.fill(0);
+      await lease.release(false).catch(() => {});
+      throw err;
     }
-    const id = rootKeyId(newKey);
-    const kcv = keyCheckValue(newKey);
-    await this.store.writeTransaction(async (trx) => {
-      await trx.updateTable('root_keys').set({ state: 'previous' }).where('state', '=', 'current').execute();
-      await trx.insertInto('root_keys').values({ id, kcv, state: 'current', created_at: Date.now(), retired_at: null }).execute();
-    });
-    this.keyring.adoptRootKey(id, newKey);
-    const rewrapped = await this.rewrapTenantKeys(options);
-    if (staged) this.promoteStagedRootKey();
-    return { keyId: formatRootKeyId(id), previousKeyId: formatRootKeyId(previousId), rewrapped };
   }
 
   /**
-   * Finishes a file rotation that was interrupted after the database adopted the staged key:
-   * rewraps what is left, then replaces the key file. Called at start-up.
+   * At start-up: finishes a rotation that switched the database but was interrupted, or rolls
+   * back one that was interrupted before the switch. A rotation still running (its lease alive)
+   * is left to finish by itself; so is one this process lacks the keys to finish.
    */
-  async finishRootRotation(): Promise<void> {
-    await this.rewrapTenantKeys();
-    this.promoteStagedRootKey();
+  async recoverRootRotation(): Promise<void> {
+    const row = await readRotation(this.store.db);
+    const promotion = this.keyring.needsRootPromotion;
+    if (!row || (row.step === null && row.owner === null && !promotion) || leaseAlive(row)) return;
+    if (row.step === 'switched' && !(this.keyring.hasRootKey(Number(row.staged_id)) && this.keyring.hasRootKey(Number(row.from_id)))) return;
+    let lease: RotationLease;
+    try {
+      lease = await RotationLease.acquire(this.store);
+    } catch (err) {
+      if (isCofferError(err, 'ROTATION_IN_PROGRESS')) return; // another process started first and recovers it
+      throw err;
+    }
+    try {
+      const found = lease.found;
+      if (found.step === 'switched') {
+        await this.finishUnder(lease, found, {});
+        return;
+      }
+      // Never switched: roll back. The staged file is left alone (start-up never deletes a key).
+      if (found.step === 'staged') await lease.within((trx) => lease.record(NO_ROTATION, trx));
+      else await this.finishLegacyRotation(lease, {});
+      await lease.release(true);
+    } catch (err) {
+      await lease.release(false).catch(() => {});
+      throw err;
+    }
   }
 
-  private promoteStagedRootKey(): void {
-    this.provider.rotation?.promote();
-    this.keyring.markPromoted();
+  /** Finishes a rotation whose switch committed (`found` is its record): rewrap, promote, clear. */
+  private async finishUnder(lease: RotationLease, found: RootKeyRotationTable, options: RotateRootOptions): Promise<RootRotationResult> {
+    const toId = Number(found.staged_id);
+    this.keyring.useCurrentRoot(toId);
+    return this.completeUnder(lease, { fromId: Number(found.from_id), toId, kcv: found.staged_kcv! }, options);
   }
 
-  /** Rewraps every tenant key not under the current root key; used by root rotation and its resumption. */
-  async rewrapTenantKeys(options: { batchSize?: number; onProgress?: Progress } = {}): Promise<number> {
+  private async completeUnder(lease: RotationLease, r: { fromId: number; toId: number; kcv: string }, options: RotateRootOptions): Promise<RootRotationResult> {
+    const rewrapped = await this.rewrapTenantKeys({
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      lease,
+      ...(options.onStep ? { onBatch: () => options.onStep!('rewrapping') } : {}),
+    });
+    if (this.provider.rotation) {
+      // Still ours right before the files change (and the expiry pushed forward).
+      await lease.within(async () => {});
+      this.provider.rotation.promote(r.kcv);
+      this.keyring.markPromoted();
+      await options.onStep?.('promoted');
+    }
+    await lease.within((trx) => lease.record(NO_ROTATION, trx));
+    await lease.release(true);
+    await options.onStep?.('done');
+    return { keyId: formatRootKeyId(r.toId), previousKeyId: formatRootKeyId(r.fromId), rewrapped };
+  }
+
+  /**
+   * A rotation interrupted by a version of Coffer before the rotation record: tenant keys left
+   * under an older root key, or a staged key file the database already uses. Finishes it.
+   */
+  private async finishLegacyRotation(lease: RotationLease, options: RotateRootOptions): Promise<RootRotationResult | undefined> {
+    const current = await this.store.db.selectFrom('root_keys').select(['id', 'kcv']).where('state', '=', 'current').executeTakeFirst();
+    if (!current) return undefined;
+    const { n } = await this.store.db
+      .selectFrom('tenant_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('wrapped_key', 'is not', null)
+      .where('root_key_id', '<>', current.id)
+      .executeTakeFirstOrThrow();
+    if (Number(n) === 0 && !this.keyring.needsRootPromotion) return undefined;
+    this.keyring.useCurrentRoot(current.id);
+    const previous = await this.store.db.selectFrom('root_keys').select('id').where('state', '=', 'previous').orderBy('created_at', 'desc').executeTakeFirst();
+    const rewrapped = await this.rewrapTenantKeys({ ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), lease });
+    if (this.keyring.needsRootPromotion) {
+      await lease.within(async () => {});
+      this.provider.rotation?.promote(current.kcv);
+      this.keyring.markPromoted();
+    }
+    await lease.release(true);
+    return { keyId: formatRootKeyId(current.id), previousKeyId: formatRootKeyId(previous?.id ?? current.id), rewrapped };
+  }
+
+  /** Rewraps every tenant key not under the database's current root key; used by root rotation and its resumption. */
+  async rewrapTenantKeys(options: { batchSize?: number; onProgress?: Progress; lease?: RotationLease; onBatch?: () => void | Promise<void> } = {}): Promise<number> {
     const batch = options.batchSize ?? DEFAULT_BATCH;
     const current = this.keyring.rootKeyId;
     const db = this.store.db;
@@ -254,13 +434,18 @@ export class KeyAdmin {
     let done = 0;
     options.onProgress?.(0, Number(total));
     for (;;) {
+      options.lease?.check();
       const rows = await pending().select(['tenant_id', 'version', 'root_key_id', 'wrapped_key']).limit(batch).execute();
       if (rows.length === 0) break;
       await this.store.writeTransaction(async (trx) => {
         for (const r of rows) {
           const key = this.keyring.unwrapTenantKey(r.tenant_id, r.version, r.wrapped_key!);
-          const wrapped = this.keyring.wrapTenantKey(r.tenant_id, r.version, key, current);
-          key.fill(0);
+          let wrapped: Buffer;
+          try {
+            wrapped = this.keyring.wrapTenantKey(r.tenant_id, r.version, key, current);
+          } finally {
+            key.fill(0);
+          }
           await trx
             .updateTable('tenant_keys')
             .set({ wrapped_key: wrapped, root_key_id: current })
@@ -272,25 +457,35 @@ export class KeyAdmin {
       });
       done += rows.length;
       options.onProgress?.(Math.min(done, Number(total)), Math.max(done, Number(total)));
+      await options.onBatch?.();
     }
     return done;
   }
 
   /** Retires a key that nothing uses any more: its wrapped form is wiped for good. */
-  async retire(keyId: string): Promise<{ keyId: string }> {
+  async retire(keyId: string): Promise<RetireResult> {
     const parsed = parseKeyId(keyId);
     if (parsed.kind === 'root') {
       await this.store.writeTransaction(async (trx) => {
         const row = await trx.selectFrom('root_keys').select(['id', 'state']).where('id', '=', parsed.id).executeTakeFirst();
         if (!row) throw new CofferError('KEY_NOT_FOUND', `Root key ${keyId} is not known.`);
         if (row.state === 'current') throw new CofferError('KEY_ACTIVE', `Root key ${keyId} is the current root key; rotate it first.`);
+        if (row.state !== 'retired') {
+          const { n } = await trx.selectFrom('tenant_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('root_key_id', '=', parsed.id).where('wrapped_key', 'is not', null).executeTakeFirstOrThrow();
+          if (Number(n) > 0) throw new CofferError('KEY_IN_USE', `Root key ${keyId} still wraps ${n} tenant key(s); run \`coffer key rotate --root\` to finish the rotation first.`, { uses: Number(n) });
+        }
+        // Rewrapped but not yet promoted: the key file may still be the only copy of this key.
+        const rotation = await readRotation(trx);
+        if (rotation?.step && (Number(rotation.from_id) === parsed.id || Number(rotation.staged_id) === parsed.id)) {
+          throw new CofferError('ROTATION_IN_PROGRESS', `A root rotation from ${keyId} is not finished yet; let it finish (or run \`coffer key rotate --root\` to finish it), then retire the key.`);
+        }
         if (row.state === 'retired') return;
-        const { n } = await trx.selectFrom('tenant_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('root_key_id', '=', parsed.id).where('wrapped_key', 'is not', null).executeTakeFirstOrThrow();
-        if (Number(n) > 0) throw new CofferError('KEY_IN_USE', `Root key ${keyId} still wraps ${n} tenant key(s); run \`coffer key rotate --root\` to finish the rotation first.`, { uses: Number(n) });
         await trx.updateTable('root_keys').set({ state: 'retired', retired_at: Date.now() }).where('id', '=', parsed.id).execute();
       });
       this.keyring.dropRootKey(parsed.id);
-      return { keyId };
+      // No tenant key is under it any more: its copy in root.key.previous may go now.
+      const keyFile = this.provider.rotation?.forget(parsed.id);
+      return keyFile ? { keyId, keyFile } : { keyId };
     }
     const { tenant, version } = parsed;
     await this.store.writeTransaction(async (trx) => {
@@ -315,4 +510,17 @@ export class KeyAdmin {
     this.keyring.forgetTenantKey(tenant, version);
     return { keyId };
   }
+}
+
+function rotationStatus(row: RootKeyRotationTable | undefined): RootRotationStatus | null {
+  if (!row || (row.step === null && row.owner === null)) return null;
+  const ref = (id: number | null) => (id === null ? null : formatRootKeyId(Number(id)));
+  return {
+    state: row.step ?? 'starting',
+    owner: row.owner,
+    running: leaseAlive(row),
+    leaseUntil: row.lease_until === null ? null : new Date(row.lease_until),
+    fromKeyId: ref(row.from_id),
+    toKeyId: ref(row.staged_id),
+  };
 }

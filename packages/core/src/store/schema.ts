@@ -14,6 +14,24 @@ export interface RootKeysTable {
   retired_at: number | null;
 }
 
+export type RootRotationState = 'staged' | 'switched';
+
+/** The single row (id 1) that leases root key rotations and records where one stands. */
+export interface RootKeyRotationTable {
+  id: number;
+  /** Grows with every lease acquisition: a rotator that lost its lease cannot commit a step. */
+  fence: number;
+  owner: string | null;
+  lease_until: number | null;
+  heartbeat_at: number | null;
+  /** Null when no rotation is recorded; `staged` once the new key's check value is recorded; `switched` once it is current. */
+  step: RootRotationState | null;
+  from_id: number | null;
+  staged_id: number | null;
+  staged_kcv: string | null;
+  started_at: number | null;
+}
+
 export interface TenantsTable {
   id: string;
   name: string;
@@ -152,6 +170,7 @@ export interface OAuthSessionsTable {
 
 export interface Database {
   root_keys: RootKeysTable;
+  root_key_rotation: RootKeyRotationTable;
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
   secrets: SecretsTable;

@@ -10,6 +10,7 @@ import * as service from './0002-service.js';
 import * as connections from './0003-connections.js';
 import * as oauthSessions from './0004-oauth-sessions.js';
 import * as importKey from './0005-connection-import-key.js';
+import * as rootRotation from './0006-root-rotation.js';
 import * as connectReturnOrigins from './0007-connect-return-origins.js';
 
 export interface MigrationContext {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0003-connections': connections,
   '0004-oauth-sessions': oauthSessions,
   '0005-connection-import-key': importKey,
+  '0006-root-rotation': rootRotation,
   '0007-connect-return-origins': connectReturnOrigins,
 };
 
