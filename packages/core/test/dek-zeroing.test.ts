@@ -3,17 +3,20 @@
  * write, a reveal, a masked read or a failure in between, every data key the vault made or
  * unwrapped, every decrypted value and mask, and every encoded value it sealed, is zeroed.
  *
- * The crypto module is wrapped (not replaced) to see the buffers: `generateKey` and `open`
- * record what they return, `seal` what it was given, and a test can make one call fail.
+ * The crypto module is wrapped (not replaced) to see the buffers: `generateKey`, `open` and
+ * `encodeValue` record what they return, `seal` what it was given, and a test can make one
+ * call fail.
  */
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import type { CipherContext } from '../src/crypto/envelope.js';
 import type { Coffer } from '../src/index.js';
+import type { Store } from '../src/store/database.js';
 import { forEachBackend } from './support/backends.js';
 import { expectCode, openCoffer, tenantId } from './helpers.js';
 
 const seen = vi.hoisted(() => ({
   generated: [] as Buffer[],
+  encoded: [] as Buffer[],
   opened: [] as { purpose: string; buf: Buffer }[],
   sealed: [] as { purpose: string; buf: Buffer }[],
   /** One-shot faults: the next seal of this purpose throws; the next open of it returns these bytes. */
@@ -29,6 +32,18 @@ vi.mock('../src/crypto/key-check.js', async (importOriginal) => {
       const key = actual.generateKey();
       seen.generated.push(key);
       return key;
+    },
+  };
+});
+
+vi.mock('../src/vault/values.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/vault/values.js')>();
+  return {
+    ...actual,
+    encodeValue: (value: unknown) => {
+      const out = actual.encodeValue(value);
+      seen.encoded.push(out);
+      return out;
     },
   };
 });
@@ -81,6 +96,7 @@ forEachBackend('data keys and plaintext buffers are zeroed once used', (backend)
   afterAll(async () => coffer?.close());
   beforeEach(() => {
     seen.generated.length = 0;
+    seen.encoded.length = 0;
     seen.opened.length = 0;
     seen.sealed.length = 0;
   });
@@ -115,6 +131,25 @@ forEachBackend('data keys and plaintext buffers are zeroed once used', (backend)
     expect(b.generated).toEqual([true]);
     expect(b.sealed).toEqual(['value:true']);
     await expectCode(coffer.secrets.get(t, 'fails'), 'SECRET_NOT_FOUND');
+  });
+
+  it('a write refused after its value was encoded (a shape check, a later item of a batch) zeroes the encodings', async () => {
+    await expectCode(coffer.secrets.put(t, 'shape', 'zeroed-after-use-0006', { type: 'basic' }), 'SECRET_VALUE_INVALID');
+    expect(seen.encoded.map(isZero)).toEqual([true]);
+
+    seen.encoded.length = 0;
+    await coffer.secrets.put(t, 'batch', 'zeroed-after-use-0007');
+    const store = (coffer.secrets as unknown as { store: Store }).store;
+    await expectCode(
+      store.writeTransaction((trx) =>
+        coffer.secrets.putManyWithin(trx, [
+          { tenant: t, name: 'batch', value: 'zeroed-after-use-0008' },
+          { tenant: t, name: 'batch', value: 'zeroed-after-use-0009', type: 'basic' },
+        ]),
+      ),
+      'SECRET_VALUE_INVALID',
+    );
+    expect(seen.encoded.map(isZero)).toEqual([true, true, true]);
   });
 
   it('a reveal whose decrypted bytes do not decode still zeroes them and the data key', async () => {

@@ -143,8 +143,16 @@ function prepareWrite(tenant: string, name: string, value: SecretValue, options:
   const cas = options.cas === undefined ? undefined : checkCas(options.cas);
   const maxVersions = options.maxVersions === undefined ? undefined : checkMaxVersions(options.maxVersions);
   const payload = encodeValue(value);
-  const maskJson = Buffer.from(JSON.stringify(maskValue(value)));
-  if (type !== undefined) checkValueShape(value, type);
+  let maskJson: Buffer | undefined;
+  try {
+    maskJson = Buffer.from(JSON.stringify(maskValue(value)));
+    if (type !== undefined) checkValueShape(value, type);
+  } catch (err) {
+    // Refused after encoding: the encoded value (and its mask) go no further, so wipe them now.
+    payload.fill(0);
+    maskJson?.fill(0);
+    throw err;
+  }
   return { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson };
 }
 
@@ -225,8 +233,10 @@ export class Secrets {
    */
   async putManyWithin(trx: Kysely<Database>, items: readonly { tenant: string; name: string; value: SecretValue; type?: SecretType }[]): Promise<PutResult[]> {
     if (items.length === 0) return [];
-    const writes = items.map((i) => prepareWrite(i.tenant, i.name, i.value, i.type ? { type: i.type } : {}));
+    const writes: PreparedWrite[] = [];
     try {
+      // Inside the try: a refused item must not leave the encodings of those before it unwiped.
+      for (const i of items) writes.push(prepareWrite(i.tenant, i.name, i.value, i.type ? { type: i.type } : {}));
       // One lock read for all (rows of other tenants cannot match: both columns are compared).
       let q = trx.selectFrom('secrets').selectAll().where((eb) => eb.or(writes.map((w) => eb.and([eb('tenant_id', '=', w.tenant), eb('name', '=', w.name)]))));
       if (this.store.dialect === 'postgres') q = q.forUpdate();
