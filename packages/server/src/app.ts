@@ -83,8 +83,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   // No response is to be sniffed into something else (an error body echoing a path as HTML).
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: it runs on every response, reveals included.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -160,8 +162,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  */
 export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'This listener serves GET /metrics only.' } });

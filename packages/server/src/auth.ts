@@ -35,9 +35,9 @@ export class RateLimitedError extends CofferError {
 
 /**
  * An ioredis client suited to the failure counters: commands fail at once while disconnected
- * (no offline queue) and after half a second on a hung server, so a Redis outage costs a
- * failed authentication no more than that before the in-process count takes over. It keeps
- * reconnecting in the background. Errors are passed to `onError` (connection refusals repeat
+ * (no offline queue) and after half a second on a hung server (a failed authentication makes
+ * two), so a Redis outage delays a refusal by a second at most before the in-process count
+ * takes over. It keeps reconnecting in the background. Errors are passed to `onError` (connection refusals repeat
  * on every reconnect attempt; the caller decides what to log).
  */
 export function createRedisClient(url: string, onError: (err: Error) => void = () => {}): Redis {
