@@ -146,7 +146,8 @@ async function benchBackend(label, config) {
         api: { baseUrl: oidc.issuer, inject: { headers: { Authorization: 'Bearer {access_token}' } } },
       }),
     );
-    coffer = await createCoffer({ ...config, providersDir });
+    // The authorization server listens on 127.0.0.1, which the outbound layer refuses unless allowlisted.
+    coffer = await createCoffer({ ...config, providersDir, outboundAllow: ['127.0.0.1'] });
     const provider = coffer.providers.get(PROVIDER_ID);
     await coffer.tenants.create('global');
     for (let t = 0; t < TENANTS; t++) await coffer.tenants.create(`bench-${t}`);
