@@ -66,7 +66,8 @@ export const secretRoutes = [
         maxVersions: z.number().int().min(1).max(1000).optional(),
       })
       .strict(),
-    response: z.object({ name: z.string(), version: z.number(), createdAt: z.string() }),
+    // destroyedVersions: versions destroyed because the write (or a lowered maxVersions) went past the number kept; each is audited.
+    response: z.object({ name: z.string(), version: z.number(), createdAt: z.string(), destroyedVersions: z.array(z.number()).optional() }),
     errors: ['CAS_MISMATCH', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID'],
     async handler({ params, body, coffer, audit }) {
       const { value, ...options } = body;
