@@ -2,12 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify as stringifyYaml } from 'yaml';
 import { CofferError } from '../errors.js';
 import { BUILTIN_PROVIDERS_DIR, loadProviderCatalog, ProviderCatalog, readProviderFile, type CatalogEntry } from './catalog.js';
 import { compilePattern, fillTemplate, placeholders, type ProviderDefinition } from './provider-schema.js';
 import { checkConfig } from '../connections/connection-fields.js';
+import { createOutbound, type Outbound } from '../outbound/http.js';
 import { expectCode, thrown } from '../../test/expect-code.js';
 
 // Definitions in these tests are loose JSON data on purpose (they are written to files).
@@ -514,23 +515,62 @@ describe('readProviderFile refusals', () => {
     expect(readProviderFile(writeJson('ok.json', basic([{ name: 'username', label: 'User' }, { name: 'password', label: 'Password' }]))).auth.mode).toBe('basic');
   });
 
-  it.each([
-    'http://api.acme.example',
-    'http://{region}.acme.example',
-    'http://localhost.evil.example/',
-    'http://127.0.0.1.evil.example',
-    'http://127.0.0.1@evil.example/',
-    'http://[::1].evil.example',
-    'ftp://acme.example',
-    'https://acme.example/a b',
-    '//acme.example',
-  ])('refuses %s as a base URL (https, or http for loopback only)', (url) => {
-    expectRefused(apiKeyDef((d) => (d.api.baseUrl = url)), 'field api.baseUrl', 'must be an https URL (http only for 127.0.0.1 or localhost)');
+  it.each(['ftp://acme.example', 'https://acme.example/a b', '//acme.example', 'http://', 'javascript:alert(1)', 'https://'])('refuses %s as a base URL (an http(s) URL only)', (url) => {
+    expectRefused(apiKeyDef((d) => (d.api.baseUrl = url)), 'field api.baseUrl', 'must be an https URL (http only for hosts in COFFER_OUTBOUND_ALLOW)');
   });
 
-  it('refuses a plain http OAuth URL to a non-loopback host', () => {
-    expectRefused(oauthDef((d) => (d.auth.oauth.tokenUrl = 'http://auth.acme.example/token')), 'field auth.oauth.tokenUrl', 'must be an https URL');
-    expectRefused(oauthDef((d) => (d.auth.oauth.authorizationUrl = 'http://auth.acme.example/authorize')), 'field auth.oauth.authorizationUrl', 'must be an https URL');
+  it('refuses an OAuth URL that is not an http(s) URL', () => {
+    expectRefused(oauthDef((d) => (d.auth.oauth.tokenUrl = 'ftp://auth.acme.example/token')), 'field auth.oauth.tokenUrl', 'must be an https URL');
+    expectRefused(oauthDef((d) => (d.auth.oauth.authorizationUrl = 'auth.acme.example/authorize')), 'field auth.oauth.authorizationUrl', 'must be an https URL');
+  });
+
+  describe('plain http: accepted in a definition, sent only to hosts the operator allowlisted', () => {
+    // The rule moved from the schema ("http only for loopback") to the outbound layer: plain
+    // http reaches only hosts in COFFER_OUTBOUND_ALLOW, and nothing with user:password.
+    let none: Outbound;
+    let loopback: Outbound;
+    beforeAll(() => {
+      none = createOutbound();
+      loopback = createOutbound({ allow: ['127.0.0.1'] });
+    });
+    afterAll(async () => {
+      await none.close();
+      await loopback.close();
+    });
+
+    it.each([
+      ['http://api.acme.example', 'OUTBOUND_BLOCKED'],
+      ['http://{region}.acme.example', 'OUTBOUND_BLOCKED'],
+      ['http://localhost.evil.example/', 'OUTBOUND_BLOCKED'],
+      ['http://127.0.0.1.evil.example', 'OUTBOUND_BLOCKED'],
+      ['http://127.0.0.1@evil.example/', 'INVALID_ARGUMENT'],
+      ['http://[::1].evil.example', 'INVALID_ARGUMENT'],
+    ] as const)('%s loads, but is never sent over plain http (%s), even with loopback allowlisted', (url, code) => {
+      const def = readProviderFile(writeJson('http.json', apiKeyDef((d) => (d.api.baseUrl = url))));
+      const filled = fillTemplate(def.api.baseUrl, { region: 'eu' }, true);
+      for (const outbound of [none, loopback]) {
+        expect(outbound.allowsHttp(filled)).toBe(false);
+        expectCode(() => outbound.check(filled), code);
+      }
+    });
+
+    it('plain http OAuth URLs load, and are refused unless allowlisted', () => {
+      const def = readProviderFile(writeJson('http-oauth.json', oauthDef((d) => (d.auth.oauth.tokenUrl = 'http://auth.acme.example/token'))));
+      expect(def.auth.oauth!.tokenUrl).toBe('http://auth.acme.example/token');
+      expect(none.allowsHttp(def.auth.oauth!.tokenUrl)).toBe(false);
+      expectCode(() => none.check(def.auth.oauth!.tokenUrl), 'OUTBOUND_BLOCKED');
+      expectCode(() => loopback.check(def.auth.oauth!.tokenUrl), 'OUTBOUND_BLOCKED');
+    });
+
+    it('a loopback stand-in is reached over http only when its address is allowlisted', () => {
+      const def = readProviderFile(writeJson('loopback.json', apiKeyDef((d) => (d.api.baseUrl = 'http://127.0.0.1:8080/api'))));
+      expect(none.allowsHttp(def.api.baseUrl)).toBe(false);
+      expectCode(() => none.check(def.api.baseUrl), 'OUTBOUND_BLOCKED');
+      expect(loopback.allowsHttp(def.api.baseUrl)).toBe(true);
+      expect(loopback.check(def.api.baseUrl).host).toBe('127.0.0.1:8080');
+      // localhost is a name, not the listed address.
+      expect(loopback.allowsHttp('http://localhost:8080/api')).toBe(false);
+    });
   });
 
   it.each(['http://127.0.0.1', 'http://127.0.0.1:8080/api', 'http://localhost', 'http://localhost:3000/v1/{region}', 'http://[::1]:9000/'])(
