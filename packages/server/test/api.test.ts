@@ -439,7 +439,7 @@ forEachBackend('REST API', (backend) => {
     // An unmatched URL full of names used here must not become a label either.
     const [t, n] = [usedNames[0]!, usedNames.find((x) => x.startsWith('zqs'))!];
     await s.request('GET', `/v1/tenants/${t}/secrets/${n}/nonsense`, { token: s.adminToken });
-    const res = await s.request('GET', '/metrics');
+    const res = await s.request('GET', '/metrics', { token: s.adminToken });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('# TYPE coffer_http_requests_total counter');

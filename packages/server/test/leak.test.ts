@@ -263,7 +263,7 @@ forEachBackend('REST API leaks no plaintext', (backend) => {
     await call('reveal after rewrap', { method: 'POST', url: `/v1/tenants/${A}/secrets/api-key/reveal`, token: tok.a, expect: 200 });
     await call('tenants', { method: 'GET', url: '/v1/tenants', token: admin, expect: 200 });
     await call('tenants by a tenant token', { method: 'GET', url: '/v1/tenants', token: tok.a, expect: 403 });
-    await call('metrics', { method: 'GET', url: '/metrics', expect: 200 });
+    await call('metrics', { method: 'GET', url: '/metrics', token: admin, expect: 200 });
     await call('openapi', { method: 'GET', url: '/openapi.json', expect: 200 });
     await call('docs', { method: 'GET', url: '/docs', expect: 200 });
     await call('healthz', { method: 'GET', url: '/healthz', expect: 200 });
@@ -275,7 +275,7 @@ forEachBackend('REST API leaks no plaintext', (backend) => {
     await call('delete tenant C', { method: 'DELETE', url: `/v1/tenants/${C}`, token: admin, expect: 200 });
     await call('C token after deletion', { method: 'GET', url: `/v1/tenants/${C}/secrets`, token: tok.c, expect: 401 });
     await call('reveal in a deleted tenant', { method: 'POST', url: `/v1/tenants/${C}/secrets/k/reveal`, token: admin, expect: 404 });
-    await call('metrics at the end', { method: 'GET', url: '/metrics', expect: 200 });
+    await call('metrics at the end', { method: 'GET', url: '/metrics', token: admin, expect: 200 });
 
     expect(stored.length).toBeGreaterThan(45);
     expect(refused.length).toBeGreaterThan(60);

@@ -169,7 +169,7 @@ describe('coffer serve (SQLite in a temp data dir)', () => {
   it('/metrics of `coffer serve` counts audit events (coffer_audit_events_total)', async () => {
     const admin = new CofferClient({ url: second!.url, token });
     await admin.secrets.reveal(tenant, 'k');
-    const metrics = await rawRequest(second!.url, 'GET', '/metrics');
+    const metrics = await rawRequest(second!.url, 'GET', '/metrics', { token });
     expect(metrics.text).toMatch(/coffer_http_requests_total\{/);
     expect(metrics.text).toMatch(/coffer_process_/);
     const count = Number(/^coffer_audit_events_total (\d+)/m.exec(metrics.text)?.[1] ?? 'NaN');

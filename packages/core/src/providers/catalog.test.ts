@@ -544,7 +544,6 @@ describe('readProviderFile refusals', () => {
       ['http://localhost.evil.example/', 'OUTBOUND_BLOCKED'],
       ['http://127.0.0.1.evil.example', 'OUTBOUND_BLOCKED'],
       ['http://127.0.0.1@evil.example/', 'INVALID_ARGUMENT'],
-      ['http://[::1].evil.example', 'INVALID_ARGUMENT'],
     ] as const)('%s loads, but is never sent over plain http (%s), even with loopback allowlisted', (url, code) => {
       const def = readProviderFile(writeJson('http.json', apiKeyDef((d) => (d.api.baseUrl = url))));
       const filled = fillTemplate(def.api.baseUrl, { region: 'eu' }, true);
@@ -552,6 +551,10 @@ describe('readProviderFile refusals', () => {
         expect(outbound.allowsHttp(filled)).toBe(false);
         expectCode(() => outbound.check(filled), code);
       }
+    });
+
+    it.each(['http://[::1].evil.example', 'https://exa mple.com', 'https://[zz]/x', 'https://{host'])('a URL that cannot parse is refused at load: %s', (url) => {
+      expect(() => readProviderFile(writeJson('unparsable.json', apiKeyDef((d) => (d.api.baseUrl = url))))).toThrow(/api\.baseUrl/);
     });
 
     it('plain http OAuth URLs load, and are refused unless allowlisted', () => {

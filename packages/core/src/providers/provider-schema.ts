@@ -52,7 +52,16 @@ const HostPattern = z
 const UrlTemplate = z
   .string()
   .max(2000)
-  .refine((u) => /^https?:\/\/[^\s]+$/.test(u), 'must be an https URL (http only for hosts in COFFER_OUTBOUND_ALLOW)');
+  .refine((u) => /^https?:\/\/[^\s]+$/.test(u), 'must be an https URL (http only for hosts in COFFER_OUTBOUND_ALLOW)')
+  // With each placeholder standing in for a plain value, it must parse: a URL that cannot is
+  // refused at load, not at its first request.
+  .refine((u) => {
+    try {
+      return new URL(u.replace(/\{[A-Za-z0-9_]+\}/g, 'x')).hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'is not a valid URL (with each {placeholder} standing in for a plain value)');
 
 export const CredentialField = z
   .object({
