@@ -10,15 +10,27 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRootKeyId, generateKey, type Coffer } from '../src/index.js';
 import { rootKeyId } from '../src/crypto/key-check.js';
-import { forEachBackend, makeBackend, type Backend } from './support/backends.js';
-import { hex, openCoffer } from './helpers.js';
+import { Keyring } from '../src/keys/keyring.js';
+import { KeyAdmin } from '../src/keys/key-admin.js';
+import { staticRootKeyProvider, type RootKeyProvider } from '../src/keys/root-key-provider.js';
+import { AuditLog } from '../src/audit/audit-log.js';
+import { Tenants } from '../src/tenants/tenants.js';
+import { Secrets } from '../src/vault/secrets.js';
+import { openStore, parseDatabaseUrl, type Store } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrations/index.js';
+import { BACKENDS, forEachBackend, makeBackend, type Backend } from './support/backends.js';
+import { hex, openCoffer, withRaw } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./support/root-rotation-child.mjs', import.meta.url));
-if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)))) {
-  throw new Error('packages/core/dist is missing: run `npm run build` before this suite (its rotating child runs the built core).');
+const CLI = fileURLToPath(new URL('../../cli/bin/coffer.js', import.meta.url));
+for (const built of ['../dist/index.js', '../../cli/dist/main.js']) {
+  if (!existsSync(fileURLToPath(new URL(built, import.meta.url)))) {
+    throw new Error(`${built} is missing: run \`npm run build\` before this suite (its rotating child and CLI calls run the built code).`);
+  }
 }
 
 const readKey = (path: string) => readFileSync(path, 'utf8').trim();
@@ -80,6 +92,21 @@ function startChild(options: Record<string, unknown>): Child {
       proc.stdin.write('go\n');
     },
   };
+}
+
+/** `coffer …args` (the built CLI) against a backend; never rejects on a non-zero exit. */
+function cli(b: Backend, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, COFFER_DATA_DIR: b.dataDir, COFFER_DATABASE_URL: b.databaseUrl };
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('PG')) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** Fills tenants with secrets; returns what each reveal must give. */
@@ -152,5 +179,346 @@ forEachBackend('root key rotation', (backend) => {
         });
       });
     });
+  });
+
+  describe('a rotating process killed with SIGKILL at each step', () => {
+    let expected: Map<string, string>;
+    const keyFile = () => join(backend().dataDir, 'root.key');
+    beforeAll(async () => {
+      expected = await using(backend(), (c) => seed(c, ['k1', 'k2', 'k3'], 2));
+    });
+
+    const steps = [
+      // killed before the switch: the next open rolls back; the staged file is left where it is
+      { step: 'staged', finished: false },
+      { step: 'recorded', finished: false },
+      // killed after it: the next open finishes (rewrap, keep the old key in root.key.previous, promote)
+      { step: 'switched', finished: true },
+      { step: 'rewrapping', finished: true },
+      { step: 'promoted', finished: true },
+    ] as const;
+
+    it.each(steps)('killed at $step: another open meanwhile works, the next open finishes or rolls back, every secret reads', async ({ step, finished }) => {
+      const b = backend();
+      const old = readKey(keyFile());
+      const child = startChild({ mode: 'rotate', dataDir: b.dataDir, databaseUrl: b.databaseUrl, pauseAt: step, batchSize: 1 });
+      await child.waitFor(new RegExp(`^paused ${step}$`));
+      const next = step === 'promoted' ? readKey(keyFile()) : readKey(`${keyFile()}.next`);
+      expect(next).not.toBe(old);
+      if (step === 'rewrapping') {
+        // really mid-rewrap: some tenant keys under each root key
+        const under = await withRaw(b, (db) => db.all<{ root_key_id: number }>('select root_key_id from tenant_keys where wrapped_key is not null'));
+        const ids = under.map((r) => formatRootKeyId(Number(r.root_key_id)));
+        expect(ids).toContain(idOfText(old));
+        expect(ids).toContain(idOfText(next));
+      }
+      // a process started while the rotation runs (its lease alive) reads everything and changes nothing
+      await using(b, async (c) => {
+        await expectAllReadable(c, expected);
+        expect((await c.keys.status()).rotation).toMatchObject({ running: true });
+      });
+
+      child.proc.kill('SIGKILL');
+      expect((await child.exited).code).toBe('SIGKILL');
+
+      await using(b, async (c) => {
+        const status = await c.keys.status();
+        expect(status.rotation).toBeNull();
+        const current = status.root.filter((r) => r.state === 'current').map((r) => r.id);
+        expect(current).toEqual([idOfText(finished ? next : old)]);
+        expect(readKey(keyFile())).toBe(finished ? next : old);
+        await expectAllReadable(c, expected);
+        if (finished) {
+          expect(existsSync(`${keyFile()}.next`)).toBe(false);
+          expect(readKey(`${keyFile()}.previous`)).toBe(old);
+          expect(modeOf(`${keyFile()}.previous`)).toBe(0o600);
+          expect(status.tenants.filter((t) => t.rootKeyId !== null).every((t) => t.rootKeyId === idOfText(next))).toBe(true);
+          expect(await c.keys.retire(idOfText(old))).toEqual({ keyId: idOfText(old), keyFile: { path: `${keyFile()}.previous`, deleted: true } });
+        } else {
+          // start-up never deletes a staged key; nothing names it, the next rotation replaces it
+          expect(readKey(`${keyFile()}.next`)).toBe(next);
+          expect(status.root.map((r) => r.id)).not.toContain(idOfText(next));
+        }
+        // the vault takes writes again, tenants included
+        const t = `after-${step}`;
+        await c.tenants.create(t);
+        await c.secrets.put(t, 's0', `value-${t}`);
+        expected.set(`${t}|s0`, `value-${t}`);
+      });
+    });
+
+    it('afterwards a rotation runs to the end, and every secret reads in a fresh process (the CLI)', async () => {
+      const b = backend();
+      const child = startChild({ mode: 'rotate', dataDir: b.dataDir, databaseUrl: b.databaseUrl, retire: true });
+      const exit = await child.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(existsSync(`${keyFile()}.next`)).toBe(false);
+      expect(existsSync(`${keyFile()}.previous`)).toBe(false);
+      const r = await cli(b, ['secret', 'get', 's0', '--tenant', 'after-promoted']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(expected.get('after-promoted|s0'));
+      await using(b, (c) => expectAllReadable(c, expected));
+    });
+  });
+
+  describe('50 root rotations while other processes open the vault', () => {
+    it('CLI calls, fresh opens and a long-lived instance all keep working; nothing is lost', async () => {
+      await withScratch(backend().name, async (s) => {
+        const keyFile = join(s.dataDir, 'root.key');
+        const expected = await using(s, (c) => seed(c, ['c1', 'c2', 'c3'], 1));
+        const live = await openCoffer(s);
+        const started = Date.now();
+        const child = startChild({ mode: 'rotate', dataDir: s.dataDir, databaseUrl: s.databaseUrl, count: 50, retire: true });
+        let running = true;
+        const exited = child.exited.finally(() => (running = false));
+        const counts = { cli: 0, opens: 0, live: 0 };
+        const cliLoop = (async () => {
+          while (running) {
+            const [get, list] = await Promise.all([cli(s, ['secret', 'get', 's0', '--tenant', 'c2']), cli(s, ['tenant', 'list', '--json'])]);
+            expect(get.code, get.stderr).toBe(0);
+            expect(get.stdout).toBe(expected.get('c2|s0'));
+            expect(list.code, list.stderr).toBe(0);
+            counts.cli += 2;
+          }
+        })();
+        const openLoop = (async () => {
+          while (running) {
+            await using(s, (c) => expectAllReadable(c, expected));
+            counts.opens++;
+            // On SQLite an open and its reads settle in microtasks alone: let the event loop see the child exit.
+            await tick();
+          }
+        })();
+        const liveLoop = (async () => {
+          for (let i = 0; running; i++) {
+            await expectAllReadable(live, expected);
+            if (i % 5 === 0) {
+              // tenant keys made by a process that opened before every rotation
+              const t = `live-${i}`;
+              await live.tenants.create(t);
+              await live.secrets.put(t, 's0', `value-${t}`);
+              expected.set(`${t}|s0`, `value-${t}`);
+            }
+            counts.live++;
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        })();
+        const exit = await exited;
+        await Promise.all([cliLoop, openLoop, liveLoop]);
+        await live.close();
+        expect(exit.code, exit.stderr).toBe(0);
+        expect(exit.stdout.match(/^rotated /gm)).toHaveLength(50);
+        expect(counts.cli).toBeGreaterThan(0);
+        expect(counts.opens).toBeGreaterThan(0);
+        expect(counts.live).toBeGreaterThan(0);
+        console.log(`50 rotations in ${Date.now() - started} ms [${s.name}] alongside ${counts.cli} CLI calls, ${counts.opens} fresh opens, ${counts.live} passes of a live instance`);
+
+        expect(existsSync(`${keyFile}.next`)).toBe(false);
+        expect(existsSync(`${keyFile}.previous`)).toBe(false); // each old key retired once nothing was under it
+        await using(s, async (c) => {
+          const status = await c.keys.status();
+          expect(status.rotation).toBeNull();
+          expect(status.root.filter((r) => r.state !== 'retired').map((r) => r.id)).toEqual([idOfText(readKey(keyFile))]);
+          expect(status.root).toHaveLength(51);
+          await expectAllReadable(c, expected);
+        });
+      });
+    });
+  });
+
+  describe('key material in the keyring', () => {
+    let scratch: Backend & { dispose(): Promise<void> };
+    beforeAll(async () => {
+      scratch = await makeBackend(backend().name);
+    });
+    afterAll(async () => scratch?.dispose());
+
+    /** A keyring, tenants and secrets over a scratch backend, built from the parts createCoffer uses. */
+    async function parts(provider: RootKeyProvider): Promise<{ store: Store; keyring: Keyring; tenants: Tenants; secrets: Secrets; keys: KeyAdmin; close(): Promise<void> }> {
+      const store = await openStore(parseDatabaseUrl(scratch.databaseUrl));
+      await migrateToLatest(store.db, store.dialect);
+      const keyring = await Keyring.open(store, provider, { createIfMissing: true });
+      const audit = new AuditLog(store);
+      return {
+        store,
+        keyring,
+        tenants: new Tenants(store, keyring, audit),
+        secrets: new Secrets(store, keyring, audit),
+        keys: new KeyAdmin(store, keyring, provider, audit),
+        close: async () => {
+          await store.close();
+          keyring.close();
+        },
+      };
+    }
+    const isZero = (b: Buffer) => b.every((x) => x === 0);
+    let root: Buffer;
+    beforeAll(() => {
+      root = generateKey();
+    });
+
+    it('root keys are the keyring\'s own copies: a static key is never zeroed, what a file provider loaded is zeroed at close', async () => {
+      const copy = Buffer.from(root);
+      const p = await parts(staticRootKeyProvider(root));
+      await p.tenants.create(`z-${hex(3)}`);
+      await p.close();
+      expect(root.equals(copy)).toBe(true); // the caller's buffer
+
+      // a provider that hands over fresh buffers: the keyring keeps one and zeroes the rest, all at close
+      const loaded: Buffer[] = [];
+      const fresh: RootKeyProvider = {
+        description: 'test provider',
+        freshMaterial: true,
+        load: () => {
+          const m = { current: Buffer.from(copy), previous: [generateKey()] };
+          loaded.push(m.current, ...m.previous);
+          return m;
+        },
+      };
+      const q = await parts(fresh);
+      await q.tenants.create(`z-${hex(3)}`);
+      expect(loaded.filter((b) => !isZero(b))).toHaveLength(1); // the current key, held
+      await q.close();
+      expect(loaded.every(isZero)).toBe(true);
+    });
+
+    it('a tenant key dropped from the cache is zeroed once no request can hold it; one handed out just before stays usable until then', async () => {
+      const p = await parts(staticRootKeyProvider(root));
+      try {
+        const t = `drop-${hex(3)}`;
+        await p.tenants.create(t);
+        await p.secrets.put(t, 'a', 'value-a');
+        const held = p.keyring.cachedTenantKey(t, 1)!;
+        const heldCopy = Buffer.from(held);
+
+        // handed out by a request that was running when the key was dropped
+        const request = p.keyring.tenantKey(t, 1);
+        p.keyring.forgetTenantKey(t, 1);
+        const got = await request;
+        expect(got).toBe(held);
+        expect(got.equals(heldCopy)).toBe(true); // still usable in the caller's next step
+        await tick();
+        expect(isZero(held)).toBe(true);
+        expect(p.keyring.cachedTenantKey(t, 1)).toBeUndefined();
+        expect((await p.secrets.reveal(t, 'a')).value).toBe('value-a'); // unwrapped afresh
+
+        // a slow request (a database read) started before the drop holds the zeroing back
+        const other = `drop-${hex(3)}`;
+        await p.tenants.create(other);
+        const again = p.keyring.cachedTenantKey(t, 1)!;
+        const slow = p.keyring.tenantKey(other, 1, { reload: true });
+        p.keyring.forgetTenant(t);
+        let settled = false;
+        void slow.then(() => (settled = true));
+        await tick();
+        if (!settled) expect(isZero(again)).toBe(false);
+        await slow;
+        await tick();
+        expect(isZero(again)).toBe(true);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('the same tenant key under a new root wrap keeps its buffer; a tenant re-created elsewhere replaces it and the old one is zeroed', async () => {
+      const a = await parts(staticRootKeyProvider(root));
+      const b = await parts(staticRootKeyProvider(root));
+      try {
+        const t = `swap-${hex(3)}`;
+        await a.tenants.create(t);
+        await a.secrets.put(t, 'a', 'one');
+        const cached = a.keyring.cachedTenantKey(t, 1)!;
+        const copy = Buffer.from(cached);
+
+        // b re-creates the tenant: same id and version, another key
+        await b.tenants.delete(t);
+        await b.tenants.create(t);
+        await b.secrets.put(t, 'a', 'two');
+        expect((await a.secrets.reveal(t, 'a')).value).toBe('two'); // a notices and unwraps the new key
+        await tick();
+        expect(isZero(cached)).toBe(true);
+        expect(a.keyring.cachedTenantKey(t, 1)!.equals(copy)).toBe(false);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
+    it('close zeroes every tenant key the keyring held', async () => {
+      const p = await parts(staticRootKeyProvider(root));
+      const t = `close-${hex(3)}`;
+      await p.tenants.create(t);
+      await p.secrets.put(t, 'a', 'x');
+      const held = p.keyring.cachedTenantKey(t, 1)!;
+      await p.close();
+      expect(isZero(held)).toBe(true);
+      expect(p.keyring.cachedTenantKey(t, 1)).toBeUndefined();
+    });
+  });
+});
+
+// Replicas on separate hosts do not share a key file: they rotate with COFFER_ROOT_KEY and
+// COFFER_ROOT_KEY_PREVIOUS. Tenant creation in one replica races the switch in another.
+(BACKENDS.includes('postgres') ? describe : describe.skip)('root rotation with supplied keys, tenants created by another replica meanwhile [postgres]', () => {
+  let b: Backend & { dispose(): Promise<void> };
+  beforeAll(async () => {
+    b = await makeBackend('postgres');
+  });
+  afterAll(async () => b?.dispose());
+
+  it('no tenant key is ever left under an old root key; each old key retires at once; everything reads with the last key alone', async () => {
+    const keys = Array.from({ length: 11 }, () => generateKey().toString('base64'));
+    const cfg = (current: string, previous: string[]) => ({ dataDir: b.dataDir, databaseUrl: b.databaseUrl, rootKey: current, previousRootKeys: previous });
+    const expected = await using(b, (c) => seed(c, ['p1', 'p2'], 1), cfg(keys[0]!, []));
+    // the writer replica started with the first key, and the keys to come among its previous keys
+    const writer = await openCoffer(b, cfg(keys[0]!, keys.slice(1)));
+    let running = true;
+    let created = 0;
+    const creators = Array.from({ length: 4 }, (_, w) =>
+      (async () => {
+        for (let i = 0; running; i++) {
+          const t = `w${w}-${i}`;
+          await writer.tenants.create(t);
+          await writer.secrets.put(t, 's0', `value-${t}`);
+          if (i % 3 === 0) await writer.keys.rotateTenantKey(t);
+          expected.set(`${t}|s0`, `value-${t}`);
+          created++;
+          await tick();
+        }
+      })(),
+    );
+    try {
+      for (let i = 1; i < keys.length; i++) {
+        const rotator = await openCoffer(b, cfg(keys[i]!, [keys[i - 1]!]), { allowRootRotation: true });
+        try {
+          await rotator.keys.rotateRootKey({
+            onStep: async (step) => {
+              if (step !== 'recorded') return;
+              // a replica restarted with the new key while the rotation has it recorded, not yet switched
+              await using(b, (c) => c.tenants.list(), cfg(keys[i]!, [keys[i - 1]!]));
+            },
+          });
+          // the switch waited for every tenant key being wrapped under the old root, and the
+          // rewrap after it saw them all: the old key protects nothing and retires at once
+          expect(await rotator.keys.retire(idOfText(keys[i - 1]!))).toEqual({ keyId: idOfText(keys[i - 1]!) });
+        } finally {
+          await rotator.close();
+        }
+      }
+    } finally {
+      running = false;
+      await Promise.all(creators);
+      await writer.close();
+    }
+    expect(created).toBeGreaterThan(0);
+    await using(
+      b,
+      async (c) => {
+        const status = await c.keys.status();
+        expect(status.tenants.filter((t) => t.rootKeyId !== null).every((t) => t.rootKeyId === idOfText(keys.at(-1)!))).toBe(true);
+        await expectAllReadable(c, expected);
+      },
+      cfg(keys.at(-1)!, []),
+    );
   });
 });

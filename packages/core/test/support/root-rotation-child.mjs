@@ -5,7 +5,7 @@
  *
  * Usage: node root-rotation-child.mjs '<json>' where the JSON is
  *   { mode: 'rotate', dataDir, databaseUrl, rootKey?, previousRootKeys?, count?, batchSize?,
- *     pauseAt?, pauseAtRotation?, retire? }
+ *     pauseAt?, pauseAtRotation?, retire?, reopen? }
  *   { mode: 'stage-pause', dataDir, databaseUrl }
  *
  * It writes one line per event on stdout (`step <name>`, `rotated <keyId> <previousKeyId>`,
@@ -86,8 +86,10 @@ async function rotate() {
   const config = { dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, createIfMissing: false };
   if (opts.rootKey) Object.assign(config, { rootKey: opts.rootKey, previousRootKeys: opts.previousRootKeys ?? [] });
   const count = opts.count ?? 1;
+  // One instance for all rotations (a long-running process), unless each should open afresh (a CLI run each).
+  const shared = opts.reopen ? undefined : await createCoffer(config, { allowRootRotation: true });
   for (let i = 0; i < count; i++) {
-    const c = await createCoffer(config, { allowRootRotation: true });
+    const c = shared ?? (await createCoffer(config, { allowRootRotation: true }));
     try {
       const r = await c.keys.rotateRootKey({
         batchSize: opts.batchSize ?? 100,
@@ -102,9 +104,10 @@ async function rotate() {
       say(`rotated ${r.keyId} ${r.previousKeyId}`);
       if (opts.retire) await c.keys.retire(r.previousKeyId);
     } finally {
-      await c.close();
+      if (!shared) await c.close();
     }
   }
+  await shared?.close();
 }
 
 try {
