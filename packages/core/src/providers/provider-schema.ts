@@ -57,11 +57,11 @@ const UrlTemplate = z
   // refused at load, not at its first request.
   .refine((u) => {
     try {
-      return new URL(u.replace(/\{[A-Za-z0-9_]+\}/g, 'x')).hostname !== '';
+      return new URL(u.replace(/\{[A-Za-z0-9_]+\}/g, '1')).hostname !== '';
     } catch {
       return false;
     }
-  }, 'is not a valid URL (with each {placeholder} standing in for a plain value)');
+  }, 'is not a valid URL (with each {placeholder} standing in for a plain value such as 1)');
 
 export const CredentialField = z
   .object({
