@@ -272,7 +272,12 @@ forEachBackend('root key rotation', (backend) => {
         let running = true;
         const exited = child.exited.finally(() => (running = false));
         const counts = { cli: 0, opens: 0, live: 0 };
-        const cliLoop = (async () => {
+        const failures: unknown[] = [];
+        const loop = (body: () => Promise<void>) =>
+          body().catch((err: unknown) => {
+            failures.push(err);
+          });
+        const cliLoop = loop(async () => {
           while (running) {
             const [get, list] = await Promise.all([cli(s, ['secret', 'get', 's0', '--tenant', 'c2']), cli(s, ['tenant', 'list', '--json'])]);
             expect(get.code, get.stderr).toBe(0);
@@ -280,16 +285,17 @@ forEachBackend('root key rotation', (backend) => {
             expect(list.code, list.stderr).toBe(0);
             counts.cli += 2;
           }
-        })();
-        const openLoop = (async () => {
+        });
+        const openLoop = loop(async () => {
           while (running) {
             await using(s, (c) => expectAllReadable(c, expected));
             counts.opens++;
-            // On SQLite an open and its reads settle in microtasks alone: let the event loop see the child exit.
-            await tick();
+            // A pause (on SQLite an open settles in microtasks alone, and the event loop must see
+            // the child exit), and CPU left for the rotating child on this two-core machine.
+            await new Promise((r) => setTimeout(r, 20));
           }
-        })();
-        const liveLoop = (async () => {
+        });
+        const liveLoop = loop(async () => {
           for (let i = 0; running; i++) {
             await expectAllReadable(live, expected);
             if (i % 5 === 0) {
@@ -300,12 +306,13 @@ forEachBackend('root key rotation', (backend) => {
               expected.set(`${t}|s0`, `value-${t}`);
             }
             counts.live++;
-            await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 20));
           }
-        })();
+        });
         const exit = await exited;
         await Promise.all([cliLoop, openLoop, liveLoop]);
         await live.close();
+        expect(failures).toEqual([]);
         expect(exit.code, exit.stderr).toBe(0);
         expect(exit.stdout.match(/^rotated /gm)).toHaveLength(50);
         expect(counts.cli).toBeGreaterThan(0);
@@ -470,6 +477,21 @@ forEachBackend('root key rotation', (backend) => {
     const keys = Array.from({ length: 11 }, () => generateKey().toString('base64'));
     const cfg = (current: string, previous: string[]) => ({ dataDir: b.dataDir, databaseUrl: b.databaseUrl, rootKey: current, previousRootKeys: previous });
     const expected = await using(b, (c) => seed(c, ['p1', 'p2'], 1), cfg(keys[0]!, []));
+    // Widen the race window with triggers. A tenant's row insert, between the read of the
+    // current root and the tenant key insert, takes 10 ms; a tenant key whose root is no longer
+    // current when it is inserted (the switch committed since the read) takes 1 s more, past the
+    // rewrap and the retire. Without the root row lock that happens in most rotations, and this
+    // test fails (checked); with it the switch waits for the transaction, so it never happens.
+    await withRaw(b, async (db) => {
+      await db.run(`create function coffer_test_slow_tenant() returns trigger language plpgsql as $$ begin perform pg_sleep(0.01); return new; end $$`);
+      await db.run('create trigger coffer_test_slow_tenant before insert on tenants for each row execute function coffer_test_slow_tenant()');
+      await db.run(`create function coffer_test_stale_root() returns trigger language plpgsql as $$
+        begin
+          if new.root_key_id <> (select id from root_keys where state = 'current') then perform pg_sleep(1); end if;
+          return new;
+        end $$`);
+      await db.run('create trigger coffer_test_stale_root before insert on tenant_keys for each row execute function coffer_test_stale_root()');
+    });
     // the writer replica started with the first key, and the keys to come among its previous keys
     const writer = await openCoffer(b, cfg(keys[0]!, keys.slice(1)));
     let running = true;

@@ -345,8 +345,10 @@ export class KeyAdmin {
    */
   async recoverRootRotation(): Promise<void> {
     const row = await readRotation(this.store.db);
-    const promotion = this.keyring.needsRootPromotion;
-    if (!row || (row.step === null && row.owner === null && !promotion) || leaseAlive(row)) return;
+    if (!row || leaseAlive(row)) return;
+    // Checked after the row: a rotation renames its staged file before it clears its record.
+    const promotion = row.step === null && this.keyring.needsRootPromotion && (await this.keyring.stagedKeyIsCurrent());
+    if (row.step === null && row.owner === null && !promotion) return;
     if (row.step === 'switched' && !(this.keyring.hasRootKey(Number(row.staged_id)) && this.keyring.hasRootKey(Number(row.from_id)))) return;
     let lease: RotationLease;
     try {
@@ -392,7 +394,6 @@ export class KeyAdmin {
       this.keyring.markPromoted();
       await options.onStep?.('promoted');
     }
-    await lease.within((trx) => lease.record(NO_ROTATION, trx));
     await lease.release(true);
     await options.onStep?.('done');
     return { keyId: formatRootKeyId(r.toId), previousKeyId: formatRootKeyId(r.fromId), rewrapped };
@@ -411,11 +412,14 @@ export class KeyAdmin {
       .where('wrapped_key', 'is not', null)
       .where('root_key_id', '<>', current.id)
       .executeTakeFirstOrThrow();
-    if (Number(n) === 0 && !this.keyring.needsRootPromotion) return undefined;
+    // What start-up saw may be stale (a rotation finished since): ask the files now.
+    const promote = this.keyring.needsRootPromotion && (await this.keyring.stagedKeyIsCurrent());
+    if (!promote) this.keyring.markPromoted();
+    if (Number(n) === 0 && !promote) return undefined;
     this.keyring.useCurrentRoot(current.id);
     const previous = await this.store.db.selectFrom('root_keys').select('id').where('state', '=', 'previous').orderBy('created_at', 'desc').executeTakeFirst();
     const rewrapped = await this.rewrapTenantKeys({ ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), lease });
-    if (this.keyring.needsRootPromotion) {
+    if (promote) {
       await lease.within(async () => {});
       this.provider.rotation?.promote(current.kcv);
       this.keyring.markPromoted();

@@ -221,6 +221,17 @@ export class Keyring {
     }
   }
 
+  /**
+   * Whether, right now, the provider's staged key is the database's current root key: a file
+   * rotation switched but did not promote. Read afresh (the rows first, then the files), not
+   * from what start-up saw, which a rotation finishing meanwhile may have made stale.
+   */
+  async stagedKeyIsCurrent(): Promise<boolean> {
+    const row = await this.store.db.selectFrom('root_keys').select(['id', 'kcv']).where('state', '=', 'current').executeTakeFirst();
+    if (!row) return false;
+    return this.withMaterial((m) => m.pending !== undefined && rootKeyId(m.pending) === row.id && matchesKeyCheckValue(m.pending, row.kcv));
+  }
+
   /** Whether this process holds, or can load from its provider, root key `id`. */
   hasRootKey(id: number): boolean {
     try {
@@ -276,16 +287,24 @@ export class Keyring {
       const db = options.db ?? this.store.db;
       const cached = this.tenantKeys.get(tenant)?.get(version);
       if (cached && !options.reload) return cached.key;
-      const row = await db
-        .selectFrom('tenant_keys')
-        .select(['wrapped_key', 'root_key_id'])
-        .where('tenant_id', '=', tenant)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      if (!row || !row.wrapped_key) {
-        throw new CofferError('KEY_NOT_FOUND', `Tenant key ${formatTenantKeyId(tenant, version)} is ${row ? 'retired' : 'not known'}.`);
+      for (let attempt = 0; ; attempt++) {
+        const row = await db
+          .selectFrom('tenant_keys')
+          .select(['wrapped_key', 'root_key_id'])
+          .where('tenant_id', '=', tenant)
+          .where('version', '=', version)
+          .executeTakeFirst();
+        if (!row || !row.wrapped_key) {
+          throw new CofferError('KEY_NOT_FOUND', `Tenant key ${formatTenantKeyId(tenant, version)} is ${row ? 'retired' : 'not known'}.`);
+        }
+        try {
+          return this.cacheTenantKey(tenant, version, row.wrapped_key);
+        } catch (err) {
+          // Read without a lock: a root rotation may have rewrapped the row and retired its old
+          // root key (removing it from the key files) since. The row as it is now says.
+          if (attempt >= 2 || !(err instanceof CofferError) || err.code !== 'KEY_NOT_FOUND') throw err;
+        }
       }
-      return this.cacheTenantKey(tenant, version, row.wrapped_key);
     } finally {
       this.end(request);
     }
