@@ -113,8 +113,8 @@ export class Keyring {
   }
 
   /**
-   * Loads the provider's keys and hands each one the keyring keeps to `keep`; the rest are
-   * zeroed when the provider gave fresh copies. What is kept is always the keyring's own copy.
+   * Loads the provider's keys for `fn`, which passes each key it keeps through `own`; the rest
+   * are zeroed when the provider gave fresh copies. What is kept is always the keyring's own copy.
    */
   private withMaterial<T>(fn: (material: RootKeyMaterial, own: (key: Buffer) => Buffer) => T): T {
     const material = this.provider.load();

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CofferError, type ErrorCode } from '../errors.js';
-import { generateKey } from '../crypto/key-check.js';
+import { generateKey, keyCheckValue, rootKeyId } from '../crypto/key-check.js';
 import { formatRootKeyId, formatTenantKeyId, parseKeyId } from './keyring.js';
 import {
   encodeRootKey,
@@ -294,6 +294,86 @@ describe('key files', () => {
       const p = fileRootKeyProvider(keyPath);
       expect(() => p.rotation!.promote()).toThrow();
       expect(p.load().current.equals(KEY_A)).toBe(true);
+    });
+
+    const previousFile = () => `${keyPath}.previous`;
+    const kcv = (k: Buffer) => keyCheckValue(k);
+
+    it('promote keeps the replaced key in <path>.previous (0600) and load offers it as a previous key', () => {
+      writeKeyFile(keyPath, KEY_A);
+      const p = fileRootKeyProvider(keyPath);
+      p.rotation!.stage(KEY_B);
+      p.rotation!.promote(kcv(KEY_B));
+      expect(readFileSync(previousFile(), 'utf8')).toBe(`${B64_A}\n`);
+      expect(mode(previousFile())).toBe(0o600);
+      const m = p.load();
+      expect(m.current.equals(KEY_B)).toBe(true);
+      expect(m.previous.map((k) => k.toString('hex'))).toEqual([KEY_A.toString('hex')]);
+      // a second rotation adds to it; nothing is lost until a key is retired
+      p.rotation!.stage(KEY_C);
+      p.rotation!.promote(kcv(KEY_C));
+      expect(readFileSync(previousFile(), 'utf8')).toBe(`${B64_A}\n${B64_B}\n`);
+      expect(readdirSync(dir).sort()).toEqual(['root.key', 'root.key.previous']); // no temporary files left
+    });
+
+    it('promote with the expected check value is idempotent, and refuses a staged file holding another key', () => {
+      writeKeyFile(keyPath, KEY_A);
+      const p = fileRootKeyProvider(keyPath);
+      p.rotation!.stage(KEY_B);
+      expectCode(() => p.rotation!.promote(kcv(KEY_C)), 'ROOT_KEY_MISMATCH');
+      expect(p.load().current.equals(KEY_A)).toBe(true);
+      p.rotation!.promote(kcv(KEY_B));
+      p.rotation!.promote(kcv(KEY_B)); // done already: recognised, nothing changes
+      expect(p.load().current.equals(KEY_B)).toBe(true);
+      expect(readFileSync(previousFile(), 'utf8')).toBe(`${B64_A}\n`);
+      expectCode(() => p.rotation!.promote(kcv(KEY_C)), 'ROOT_KEY_MISSING');
+    });
+
+    it('a promotion interrupted between its two renames leaves both keys loadable, and finishing it is idempotent', () => {
+      writeKeyFile(keyPath, KEY_A);
+      const p = fileRootKeyProvider(keyPath);
+      p.rotation!.stage(KEY_B);
+      // the first half of a promotion: the old key copied to <path>.previous, the rename not done
+      writeKeyFile(previousFile(), KEY_A);
+      const m = p.load();
+      expect([m.current, m.pending!, ...m.previous].map((k) => k.toString('hex'))).toEqual([KEY_A, KEY_B, KEY_A].map((k) => k.toString('hex')));
+      p.rotation!.promote(kcv(KEY_B));
+      expect(readFileSync(previousFile(), 'utf8')).toBe(`${B64_A}\n`); // not twice
+      expect(p.load().current.equals(KEY_B)).toBe(true);
+    });
+
+    it('readStaged reads the staged key back from disk', () => {
+      writeKeyFile(keyPath, KEY_A);
+      const p = fileRootKeyProvider(keyPath);
+      expect(p.rotation!.readStaged()).toBeUndefined();
+      p.rotation!.stage(KEY_B);
+      expect(p.rotation!.readStaged()!.equals(KEY_B)).toBe(true);
+    });
+
+    it('forget removes a retired key from <path>.previous, and the file with its last key', () => {
+      writeKeyFile(keyPath, KEY_C);
+      writeKeyFile(previousFile(), KEY_A);
+      const p = fileRootKeyProvider(keyPath);
+      p.rotation!.stage(KEY_B); // unrelated to what forget does
+      writeWithMode(previousFile(), `${B64_A}\n${B64_B}\n`, 0o600);
+      expect(p.rotation!.forget(rootKeyId(KEY_C))).toBeUndefined(); // not in it
+      expect(p.rotation!.forget(rootKeyId(KEY_A))).toEqual({ path: previousFile(), deleted: false });
+      expect(readFileSync(previousFile(), 'utf8')).toBe(`${B64_B}\n`);
+      expect(mode(previousFile())).toBe(0o600);
+      expect(p.rotation!.forget(rootKeyId(KEY_B))).toEqual({ path: previousFile(), deleted: true });
+      expect(existsSync(previousFile())).toBe(false);
+      expect(p.rotation!.forget(rootKeyId(KEY_B))).toBeUndefined();
+    });
+
+    it('refuses a previous-keys file other users can read, or one with a malformed line (without echoing it)', () => {
+      writeKeyFile(keyPath, KEY_A);
+      writeWithMode(previousFile(), `${B64_B}\n`, 0o644);
+      expect(expectCode(() => fileRootKeyProvider(keyPath).load(), 'ROOT_KEY_FILE_UNSAFE').message).toContain(previousFile());
+      writeWithMode(previousFile(), `${B64_B}\nnot-a-key-987654\n`, 0o600);
+      const err = expectCode(() => fileRootKeyProvider(keyPath).load(), 'ROOT_KEY_INVALID');
+      expect(err.message).toContain('line 2');
+      expect(err.message).not.toContain('not-a-key-987654');
+      expect(err.message).not.toContain(B64_B);
     });
 
     it('refuses a staged key file other users can read', () => {
