@@ -461,6 +461,106 @@ forEachBackend('root key rotation', (backend) => {
       expect(isZero(held)).toBe(true);
       expect(p.keyring.cachedTenantKey(t, 1)).toBeUndefined();
     });
+
+    it('a retired root key is zeroed at once', async () => {
+      const A = generateKey();
+      const B = generateKey();
+      await parts(staticRootKeyProvider(A)).then(async (p) => {
+        await p.tenants.create(`r-${hex(3)}`);
+        await p.close();
+      });
+      const loaded: Buffer[] = [];
+      const supplied: RootKeyProvider = {
+        description: 'test provider',
+        freshMaterial: true,
+        load: () => {
+          const m = { current: Buffer.from(B), previous: [Buffer.from(A)] };
+          loaded.push(m.current, ...m.previous);
+          return m;
+        },
+      };
+      const store = await openStore(parseDatabaseUrl(scratch.databaseUrl));
+      const keyring = await Keyring.open(store, supplied, { createIfMissing: false, allowRootRotation: true });
+      try {
+        const keys = new KeyAdmin(store, keyring, supplied, new AuditLog(store));
+        const { previousKeyId } = await keys.rotateRootKey();
+        expect(loaded.some((k) => k.equals(A))).toBe(true); // held for the rewrap
+        await keys.retire(previousKeyId);
+        expect(loaded.some((k) => k.equals(A))).toBe(false);
+        expect(loaded.some((k) => k.equals(B))).toBe(true); // the current one, until close
+      } finally {
+        await store.close();
+        keyring.close();
+      }
+      expect(loaded.every(isZero)).toBe(true);
+    });
+  });
+
+  describe('one rotation at a time', () => {
+    it('a second rotation while one runs is ROTATION_IN_PROGRESS; a lease of a live process elsewhere blocks until it expires, then is taken over', async () => {
+      await withScratch(backend().name, async (s) => {
+        const expected = await using(s, (c) => seed(c, ['l1', 'l2'], 1));
+        const a = await openCoffer(s);
+        const other = await openCoffer(s);
+        try {
+          let refused: unknown;
+          await a.keys.rotateRootKey({
+            onStep: async (step) => {
+              if (step === 'recorded') refused = await other.keys.rotateRootKey().catch((err: unknown) => err);
+            },
+          });
+          expect(refused).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+          // a rotation on another host: trusted until its lease expires
+          await withRaw(s, (db) => db.run('update root_key_rotation set owner = ?, lease_until = ? where id = 1', ['elsewhere:4242:abcd', Date.now() + 60_000]));
+          const status = await a.keys.status();
+          expect(status.rotation).toMatchObject({ state: 'starting', owner: 'elsewhere:4242:abcd', running: true });
+          const err = await other.keys.rotateRootKey().catch((e: unknown) => e);
+          expect(err).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+          expect((err as Error).message).toContain('process 4242 on elsewhere');
+          await withRaw(s, (db) => db.run('update root_key_rotation set lease_until = ? where id = 1', [Date.now() - 1]));
+          expect((await a.keys.status()).rotation).toMatchObject({ running: false });
+          await other.keys.rotateRootKey();
+          expect((await a.keys.status()).rotation).toBeNull();
+          await expectAllReadable(a, expected);
+        } finally {
+          await other.close();
+          await a.close();
+        }
+      });
+    });
+
+    it('a rotator whose lease was taken over commits nothing more (fence)', async () => {
+      await withScratch(backend().name, async (s) => {
+        const keyFile = join(s.dataDir, 'root.key');
+        const expected = await using(s, (c) => seed(c, ['f1'], 1));
+        const old = readKey(keyFile);
+        const a = await openCoffer(s);
+        try {
+          const err = await a.keys
+            .rotateRootKey({
+              onStep: async (step) => {
+                // another process took the lease over (its expiry passed while this one stalled)
+                if (step === 'recorded') await withRaw(s, (db) => db.run("update root_key_rotation set owner = 'elsewhere:1:x', fence = fence + 1 where id = 1"));
+              },
+            })
+            .catch((e: unknown) => e);
+          expect(err).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+          expect((err as Error).message).toMatch(/lost its lease/);
+          const status = await a.keys.status();
+          expect(status.root.filter((r) => r.state === 'current').map((r) => r.id)).toEqual([idOfText(old)]); // never switched
+          expect(status.rotation).toMatchObject({ state: 'staged', owner: 'elsewhere:1:x' });
+        } finally {
+          await a.close();
+        }
+        // the new owner dies; the next start rolls the recorded rotation back
+        await withRaw(s, (db) => db.run('update root_key_rotation set lease_until = ? where id = 1', [Date.now() - 1]));
+        await using(s, async (c) => {
+          expect((await c.keys.status()).rotation).toBeNull();
+          await expectAllReadable(c, expected);
+        });
+        expect(readKey(keyFile)).toBe(old);
+      });
+    });
   });
 });
 

@@ -35,6 +35,8 @@ export class Tenants {
       await this.store.writeTransaction(async (trx) => {
         const exists = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
         if (exists) throw new CofferError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
+        // Share-locks the current root key row (PostgreSQL): a root switch waits for this
+        // transaction, so its rewrap cannot miss the tenant key committed here.
         const { key, wrapped, rootKeyId } = await this.keyring.createTenantKey(trx, id, 1);
         created = { key, wrapped };
         await trx.insertInto('tenants').values({ id, name, created_at: now }).execute();
