@@ -338,6 +338,10 @@ export class CofferClient {
   readonly connect = {
     /** A single-use link that takes the user through the provider's consent (OAuth authorization code with PKCE). */
     createSession: (tenant: string, request: ConnectSessionRequest) => this.request<ConnectSession>('POST', `/v1/tenants/${seg(tenant)}/connect/sessions`, request),
+    /** Origins the tenant's connect sessions may return to; null: only Coffer's own public origin (admin token). */
+    returnOrigins: (tenant: string) => this.request<{ origins: string[] | null }>('GET', `/v1/tenants/${seg(tenant)}/connect/return-origins`),
+    /** Replaces them with exact origins (`https://app.example.com`); an empty list clears them (admin token). */
+    setReturnOrigins: (tenant: string, origins: string[]) => this.request<{ origins: string[] | null }>('PUT', `/v1/tenants/${seg(tenant)}/connect/return-origins`, { origins }),
   };
 
   /** Shorthand for `connections.getCredentials`: what an integration calls before each job. */

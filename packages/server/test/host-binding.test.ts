@@ -265,6 +265,10 @@ forEachBackend('credentials go only to the hosts bound to them', (backend) => {
     const cleared = await s.request('PUT', `/v1/tenants/${T}/connect/return-origins`, { token: tok.admin, body: { origins: [] } });
     expect(cleared.json).toEqual({ origins: null });
     expect((await session(`${s.url}/after-connect`)).status).toBe(201);
+    // The SDK's twins.
+    expect(await s.admin.connect.setReturnOrigins(T, ['https://app.example.com'])).toEqual({ origins: ['https://app.example.com'] });
+    expect(await s.admin.connect.returnOrigins(T)).toEqual({ origins: ['https://app.example.com'] });
+    expect(await s.admin.connect.setReturnOrigins(T, [])).toEqual({ origins: null });
   });
 });
 

@@ -16,6 +16,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CofferError } from '../errors.js';
 import { OutboundPolicy } from './address-policy.js';
+import { buildConnector } from 'undici';
 import { createOutbound, guardedConnector, type Outbound, type OutboundOptions } from './http.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -152,7 +153,7 @@ describe('destinations', () => {
   it('checks the connected socket itself: with an unfiltered lookup, no byte reaches a loopback server', async () => {
     const tcp = await silentTcpServer();
     const rawLookup = fakeLookup({ 'rebound.example': ['127.0.0.1'] });
-    const connect = guardedConnector(new OutboundPolicy(), rawLookup, 2000, undefined);
+    const connect = guardedConnector(buildConnector, new OutboundPolicy(), rawLookup, 2000, undefined);
     for (const [hostname, protocol] of [
       ['rebound.example', 'https:'],
       ['rebound.example', 'http:'],

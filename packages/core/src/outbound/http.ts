@@ -19,7 +19,9 @@ import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'n
 import { Readable, pipeline, type Transform } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+// undici is loaded on the first request, not at import: it costs about 0.2 s of start-up, which
+// every CLI command would pay although most never reach the network.
+import type { Agent, buildConnector, Dispatcher } from 'undici';
 import { CofferError } from '../errors.js';
 import { blockedError, canonicalHost, OutboundPolicy, withCause } from './address-policy.js';
 
@@ -192,9 +194,15 @@ export function filteredLookup(policy: OutboundPolicy, resolve: LookupFunction):
  * @internal exported for tests, which call it with an unfiltered lookup to show that this check
  * holds on its own
  */
-export function guardedConnector(policy: OutboundPolicy, lookup: LookupFunction, connectTimeoutMs: number, ca: OutboundOptions['ca']): buildConnector.connector {
+export function guardedConnector(
+  build: typeof buildConnector,
+  policy: OutboundPolicy,
+  lookup: LookupFunction,
+  connectTimeoutMs: number,
+  ca: OutboundOptions['ca'],
+): buildConnector.connector {
   // Our timer covers TCP and TLS together, so undici's own connect timer is off.
-  const startTls = buildConnector({ timeout: 0, ...(ca !== undefined ? { ca } : {}) });
+  const startTls = build({ timeout: 0, ...(ca !== undefined ? { ca } : {}) });
   return ({ hostname, host, protocol, port, servername, localAddress }, callback) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -309,11 +317,17 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const totalTimeoutMs = positiveInt('totalTimeoutMs', options.totalTimeoutMs, OUTBOUND_DEFAULTS.totalTimeoutMs);
   const defaultMaxBody = positiveInt('maxBodyBytes', options.maxBodyBytes, OUTBOUND_DEFAULTS.maxBodyBytes, MAX_BODY_BYTES_LIMIT);
   const lookup = filteredLookup(policy, options.lookup ?? (dnsLookup as LookupFunction));
-  const agent = new Agent({
-    connect: guardedConnector(policy, lookup, connectTimeoutMs, options.ca),
-    headersTimeout: headersTimeoutMs,
-    bodyTimeout: totalTimeoutMs,
-  });
+  let agent: Promise<Agent> | undefined;
+  let closed = false;
+  const agentFor = (): Promise<Agent> =>
+    (agent ??= import('undici').then(
+      (undici) =>
+        new undici.Agent({
+          connect: guardedConnector(undici.buildConnector, policy, lookup, connectTimeoutMs, options.ca),
+          headersTimeout: headersTimeoutMs,
+          bodyTimeout: totalTimeoutMs,
+        }),
+    ));
 
   function check(input: string | URL): URL {
     let url: URL;
@@ -373,7 +387,8 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
 
     let status: number | undefined;
     try {
-      const res: Dispatcher.ResponseData = await agent.request({
+      if (closed) throw new CofferError('INVALID_ARGUMENT', 'This outbound layer was closed.');
+      const res: Dispatcher.ResponseData = await (await agentFor()).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
@@ -440,6 +455,9 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
         return false;
       }
     },
-    close: () => agent.close(),
+    async close() {
+      closed = true;
+      if (agent) await (await agent).close();
+    },
   };
 }
