@@ -8,7 +8,17 @@
 //
 // Targets (issue 3): reveal >= 0.30x trivial on SQLite and >= 0.12x on PostgreSQL; reveal p99
 // <= 10 ms on SQLite.
-import { spawn } from 'node:child_process';
+//
+// The server runs on CPU 1 and this process (the load generator) on CPU 0 when `taskset` is
+// there and the machine has two or more CPUs (BENCH_PIN=0 turns it off), so the two do not
+// steal each other's core.
+//
+// BENCH_BASELINE_DIR=<a built checkout of another revision> adds an A/B comparison: a server of
+// that build runs beside this one on the same backend, the two are measured alternately in each
+// round, and the median of this build's reveal req/s over the baseline's is printed (a change's
+// cost on the hot path, measured in one run).
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +31,26 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const CLI = new URL('../packages/cli/bin/coffer.js', import.meta.url).pathname;
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
+const BASELINE_CLI = BASELINE_DIR ? join(BASELINE_DIR, 'packages/cli/bin/coffer.js') : undefined;
 const PG_ADMIN = process.env.COFFER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-function startServer(env) {
+function canPin() {
+  if (process.env.BENCH_PIN === '0' || cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const PINNED = canPin();
+
+function startServer(env, cli = CLI) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--json'], { env: { ...process.env, COFFER_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [cli, 'serve', '--port', '0', '--json'];
+    const [command, argv] = PINNED ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(command, argv, { env: { ...process.env, COFFER_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -59,31 +84,51 @@ async function run(opts) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total };
 }
 
-async function benchBackend(label, env) {
+/** A tenant, a reveal token and a secret on `server`; returns the reveal request. */
+async function prepare(server) {
+  const admin = new CofferClient({ url: server.url, token: server.adminToken });
+  await admin.tenants.create('bench');
+  const { token } = await admin.tokens.create({ kind: 'tenant', tenant: 'bench', scopes: ['secrets:reveal', 'secrets:write'] });
+  const client = new CofferClient({ url: server.url, token });
+  await client.secrets.put('bench', 'api-key', `sk_live_${randomBytes(24).toString('hex')}`);
+  return {
+    url: `${server.url}/v1/tenants/bench/secrets/api-key/reveal`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  };
+}
+
+async function benchBackend(label, env, baselineEnv) {
   const server = await startServer(env);
+  const baseline = baselineEnv ? await startServer(baselineEnv, BASELINE_CLI) : undefined;
   try {
     const admin = new CofferClient({ url: server.url, token: server.adminToken });
-    await admin.tenants.create('bench');
-    const { token } = await admin.tokens.create({ kind: 'tenant', tenant: 'bench', scopes: ['secrets:reveal', 'secrets:write'] });
-    const client = new CofferClient({ url: server.url, token });
-    await client.secrets.put('bench', 'api-key', `sk_live_${randomBytes(24).toString('hex')}`);
     // Warm-up, then baseline and reveal alternately, ROUNDS times: the machine's load drifts,
     // so each reveal is compared with the baseline measured right before it, and the median
     // round is reported.
-    const revealRequest = {
-      url: `${server.url}/v1/tenants/bench/secrets/api-key/reveal`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
-    };
+    const revealRequest = await prepare(server);
+    const baselineReveal = baseline ? await prepare(baseline) : undefined;
     // Both routes warm (JIT, caches) before anything is measured.
     await autocannon({ url: `${server.url}/healthz`, connections: CONNECTIONS, duration: 2 });
     await autocannon({ ...revealRequest, connections: CONNECTIONS, duration: 2 });
+    if (baselineReveal) await autocannon({ ...baselineReveal, connections: CONNECTIONS, duration: 2 });
     const rounds = [];
+    const ab = [];
     for (let i = 0; i < ROUNDS; i++) {
       const trivial = await run({ url: `${server.url}/healthz` });
+      // With a baseline, the order alternates so neither side always runs first.
+      const before = baselineReveal && i % 2 === 0 ? await run(baselineReveal) : undefined;
       const reveal = await run(revealRequest);
+      const after = baselineReveal && i % 2 === 1 ? await run(baselineReveal) : undefined;
       rounds.push({ trivial, reveal, ratio: reveal.rps / trivial.rps });
+      const base = before ?? after;
+      if (base) ab.push({ subject: reveal.rps, baseline: base.rps, ratio: reveal.rps / base.rps });
+    }
+    if (ab.length > 0) {
+      ab.sort((a, b) => a.ratio - b.ratio);
+      const mid = ab[Math.floor(ab.length / 2)];
+      console.log(`${label.padEnd(10)} A/B reveal: this build ${Math.round(mid.subject).toLocaleString('en-US')} req/s, baseline ${Math.round(mid.baseline).toLocaleString('en-US')} req/s, ratio ${mid.ratio.toFixed(3)}x (rounds: ${ab.map((r) => r.ratio.toFixed(3)).join(' ')})`);
     }
     rounds.sort((a, b) => a.ratio - b.ratio);
     const { trivial, reveal, ratio } = rounds[Math.floor(rounds.length / 2)];
@@ -94,16 +139,21 @@ async function benchBackend(label, env) {
     return { trivial, reveal: { ...reveal, p99 }, ratio };
   } finally {
     await stop(server.child);
+    if (baseline) await stop(baseline.child);
   }
 }
 
-console.log(`Coffer service benchmark: ${CONNECTIONS} connections, ${DURATION} s per case, ${ROUNDS} rounds (median shown), server in its own process\n`);
+console.log(
+  `Coffer service benchmark: ${CONNECTIONS} connections, ${DURATION} s per case, ${ROUNDS} rounds (median shown), server in its own process${PINNED ? ' on CPU 1, load generator on CPU 0' : ' (not pinned)'}${BASELINE_DIR ? `, baseline build ${BASELINE_DIR}` : ''}\n`,
+);
 const results = {};
 const dir = mkdtempSync(join(tmpdir(), 'coffer-bench-svc-'));
+const baseDir = mkdtempSync(join(tmpdir(), 'coffer-bench-base-'));
 try {
-  results.sqlite = await benchBackend('SQLite', { COFFER_DATA_DIR: dir });
+  results.sqlite = await benchBackend('SQLite', { COFFER_DATA_DIR: dir }, BASELINE_DIR ? { COFFER_DATA_DIR: baseDir } : undefined);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(baseDir, { recursive: true, force: true });
 }
 
 const dbName = `coffer_bench_${randomBytes(4).toString('hex')}`;
@@ -117,13 +167,18 @@ try {
 }
 if (pgUp) {
   await admin.query(`create database ${dbName}`);
+  if (BASELINE_DIR) await admin.query(`create database ${dbName}_base`);
   const url = new URL(PG_ADMIN);
   url.pathname = `/${dbName}`;
+  const baseUrl = new URL(PG_ADMIN);
+  baseUrl.pathname = `/${dbName}_base`;
   const pgDir = mkdtempSync(join(tmpdir(), 'coffer-bench-pg-'));
   try {
-    results.postgres = await benchBackend('PostgreSQL', { COFFER_DATA_DIR: pgDir, COFFER_DATABASE_URL: url.toString(), COFFER_ROOT_KEY: randomBytes(32).toString('base64') });
+    const pgEnv = (database) => ({ COFFER_DATA_DIR: pgDir, COFFER_DATABASE_URL: database, COFFER_ROOT_KEY: randomBytes(32).toString('base64') });
+    results.postgres = await benchBackend('PostgreSQL', pgEnv(url.toString()), BASELINE_DIR ? pgEnv(baseUrl.toString()) : undefined);
   } finally {
     await admin.query(`drop database if exists ${dbName} with (force)`);
+    if (BASELINE_DIR) await admin.query(`drop database if exists ${dbName}_base with (force)`);
     await admin.end();
     rmSync(pgDir, { recursive: true, force: true });
   }
