@@ -4,7 +4,7 @@
  * transaction as the change (or, for a reveal, before the value is printed).
  */
 import { userInfo } from 'node:os';
-import type { AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
+import type { AuditAction, AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
 
 function actor(): string {
   try {
@@ -15,7 +15,7 @@ function actor(): string {
 }
 
 export interface CliAuditSubject {
-  action: string;
+  action: AuditAction;
   tenant?: string | null;
   target?: string | null;
   details?: Record<string, AuditDetailValue>;

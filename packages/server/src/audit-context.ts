@@ -1,9 +1,9 @@
 /** Audit events for one request: who, from where and which request are filled in once. */
-import type { AuditDetailValue, AuditEventInput, AuditOutcome, Coffer, Principal } from '@coffer/core';
+import type { AuditAction, AuditDetailValue, AuditEventInput, AuditOutcome, Coffer, Principal } from '@coffer/core';
 import type { FastifyRequest } from 'fastify';
 
 export interface AuditRecord {
-  action: string;
+  action: AuditAction;
   tenant?: string | null;
   target?: string | null;
   outcome?: AuditOutcome;

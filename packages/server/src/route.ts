@@ -8,7 +8,7 @@
  * a caller without a valid token never reaches the JSON parser (it gets 401 or 429, never a
  * parser's 400 or 413), so an anonymous client cannot make the server buffer and parse bodies.
  */
-import type { Coffer, Principal, Scope } from '@coffer/core';
+import type { AuditAction, Coffer, Principal, Scope } from '@coffer/core';
 import { CofferError } from '@coffer/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preParsingHookHandler } from 'fastify';
 import { z } from 'zod';
@@ -57,7 +57,7 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unkn
   /** Error codes worth documenting for this route. */
   errors?: string[];
   /** The audit action of this route, also used when a caller is refused here (default `access.denied`). */
-  auditAction?: string;
+  auditAction?: AuditAction;
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
 
@@ -147,7 +147,7 @@ export function principalOf(request: FastifyRequest): Principal | undefined {
  * refusal is audited against the caller's own tenant: the event names the route, not what the
  * other tenant holds.
  */
-export function guard(deps: Pick<RouteDeps, 'authenticate' | 'auditContext'>, route: { access: Access; method: string; url: string; auditAction?: string }): onRequestHookHandler {
+export function guard(deps: Pick<RouteDeps, 'authenticate' | 'auditContext'>, route: { access: Access; method: string; url: string; auditAction?: AuditAction }): onRequestHookHandler {
   return async (request) => {
     if (route.access.kind === 'public') return;
     const principal = await deps.authenticate(request);

@@ -15,6 +15,9 @@ import type { Store } from '../store/database.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
 import { chainRows, eventHash, GENESIS_HASH } from './audit-chain.js';
 import { prepareSqliteStatements, writeSqliteBatch, type SqliteAuditStatements } from './sqlite-audit-batch.js';
+import type { AuditAction } from './audit-actions.js';
+
+export { AUDIT_ACTIONS, isAuditAction, type AuditAction } from './audit-actions.js';
 
 export { eventHash, GENESIS_HASH } from './audit-chain.js';
 
@@ -24,8 +27,8 @@ export type AuditDetailValue = string | number | boolean | null;
 export interface AuditEventInput {
   /** Token id, or `cli` / `library` / `anonymous`; never a token. */
   actor: string;
-  /** Dotted verb, e.g. `secret.reveal`, `token.create`, `auth.failure`. */
-  action: string;
+  /** Dotted verb, e.g. `secret.reveal`, `token.create`, `auth.failure`: one of {@link AuditAction}. */
+  action: AuditAction;
   tenant?: string | null;
   /** What was acted on: a secret name, token id or key id. Never a value. */
   target?: string | null;

@@ -338,7 +338,7 @@ export class Secrets {
       const { actor, tenant: eventTenant, ip, requestId } = event;
       const destroyedEvents = destroyedVersions.map((v) => ({
         actor,
-        action: 'secret.version.destroy',
+        action: 'secret.version.destroy' as const,
         tenant: eventTenant ?? tenant,
         target: name,
         outcome: 'success' as const,

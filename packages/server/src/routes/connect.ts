@@ -53,7 +53,7 @@ export const connectRoutes = [
     response: z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }),
     errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING', 'RETURN_URL_NOT_ALLOWED', 'CONNECTION_FIELD_IMMUTABLE', 'OAUTH_ORIGIN_NOT_ALLOWED', 'PROVIDER_HOST_NOT_ALLOWED'],
     async handler({ params, body, coffer, audit, reply, publicUrl }) {
-      const subject = { action: 'connect.session.create', tenant: params.tenant, details: { provider: body.provider } };
+      const subject = { action: 'connect.session.create' as const, tenant: params.tenant, details: { provider: body.provider } };
       let session: CreatedConnectSession;
       try {
         session = await coffer.connect.create(params.tenant, body as never, { publicOrigin: publicUrl });
