@@ -4,7 +4,7 @@
  * transaction as the change (or, for a reveal, before the value is printed).
  */
 import { userInfo } from 'node:os';
-import type { AuditAction, AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
+import type { Actor, AuditAction, AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
 
 function actor(): string {
   try {
@@ -12,6 +12,11 @@ function actor(): string {
   } catch {
     return 'cli';
   }
+}
+
+/** The CLI user, for core calls that audit themselves: `coffer.as(cliActor())`. */
+export function cliActor(): Actor {
+  return { actor: actor() };
 }
 
 export interface CliAuditSubject {

@@ -18,7 +18,9 @@ import {
 } from './keys/root-key-provider.js';
 import { openStore, parseDatabaseUrl, type Store } from './store/database.js';
 import { migrateToLatest, type MigrationProgress } from './store/migrations/index.js';
-import { Secrets } from './vault/secrets.js';
+import { Secrets, type RevealedSecret } from './vault/secrets.js';
+import type { Actor } from './audit/audited.js';
+import type { UsableCredentials } from './connections/connections.js';
 import { Tenants } from './tenants/tenants.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -44,10 +46,25 @@ export interface Coffer {
   readonly config: ResolvedConfig;
   /** Where the data lives, without credentials. */
   readonly database: string;
+  /**
+   * The vault acting as `who` (an API token id, `cli:<user>`, with its address and request id):
+   * calls where plaintext leaves core are audited with that actor. Calls made on the vault
+   * itself are audited as actor `library`.
+   *
+   * @example
+   * await coffer.as({ actor: 'job:nightly-sync' }).secrets.reveal('acme', 'shopify_token');
+   */
+  as(who: Actor): ActingCoffer;
   /** Resolves when the database answers and the root key is still the current one; throws otherwise. */
   ready(): Promise<void>;
   /** Closes the database and zeroes cached keys. */
   close(): Promise<void>;
+}
+
+/** What `coffer.as(actor)` offers: the calls where plaintext leaves core, audited with that actor. */
+export interface ActingCoffer {
+  readonly secrets: { reveal(tenant: string, name: string, options?: { version?: number }): Promise<RevealedSecret> };
+  readonly connections: { getCredentials(tenant: string, id: string): Promise<UsableCredentials> };
 }
 
 export interface OpenHooks {
@@ -135,6 +152,13 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
       providers,
       config,
       database: store.description,
+      as: (who: Actor): ActingCoffer => {
+        const actor: Actor = Object.freeze({ actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null });
+        return {
+          secrets: { reveal: (tenant, name, options = {}) => secrets.reveal(tenant, name, { ...options, as: actor }) },
+          connections: { getCredentials: (tenant, id) => connections.getCredentials(tenant, id, { as: actor }) },
+        };
+      },
       ready: () => keyring!.check(),
       async close() {
         // Keys are zeroed once the database is closed: no write still in flight can then seal

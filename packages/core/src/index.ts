@@ -1,5 +1,5 @@
 /** Public surface of @coffer/core. Anything not exported here is internal. */
-export { createCoffer, initCoffer, type Coffer, type InitResult, type OpenHooks } from './coffer.js';
+export { createCoffer, initCoffer, type Coffer, type ActingCoffer, type InitResult, type OpenHooks } from './coffer.js';
 export { configFromEnv, resolveConfig, type CofferConfig, type ResolvedConfig } from './config/config.js';
 export { CofferError, ERROR_CODES, isCofferError, type ErrorCode } from './errors.js';
 export { seal, open, readKeyId, encodeContext, OVERHEAD_BYTES, type CipherContext, type Purpose } from './crypto/envelope.js';
@@ -48,6 +48,7 @@ export {
   type VerifyResult,
 } from './audit/audit-log.js';
 export type { TokenKind } from './store/schema.js';
+export { LIBRARY_ACTOR, type Actor } from './audit/audited.js';
 export { Connections, ownedSecretName, type ConnectionInfo, type ConnectionPage, type ConnectionStatus, type CreateConnectionInput, type UpdateConnectionInput, type UsableCredentials } from './connections/connections.js';
 export type { TestResult, AppliedCredentials } from './connections/provider-requests.js';
 export { loadProviderCatalog, readProviderFile, ProviderCatalog, BUILTIN_PROVIDERS_DIR, type CatalogEntry, type ProviderSource } from './providers/catalog.js';

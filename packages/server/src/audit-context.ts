@@ -1,5 +1,5 @@
 /** Audit events for one request: who, from where and which request are filled in once. */
-import type { AuditAction, AuditDetailValue, AuditEventInput, AuditOutcome, Coffer, Principal } from '@coffer/core';
+import type { Actor, AuditAction, AuditDetailValue, AuditEventInput, AuditOutcome, Coffer, Principal } from '@coffer/core';
 import type { FastifyRequest } from 'fastify';
 
 export interface AuditRecord {
@@ -12,6 +12,8 @@ export interface AuditRecord {
 }
 
 export interface AuditContext {
+  /** Who acts in this request, for core calls that audit themselves (`coffer.as(actor)`). */
+  readonly actor: Actor;
   /** The full event for this request, to be written by the core in a change's own transaction. */
   event(record: AuditRecord): AuditEventInput;
   /** Appends the event and waits until it is durable; throws AUDIT_UNAVAILABLE if it is not. */
@@ -31,6 +33,7 @@ export function auditContextFor(coffer: Coffer, request: FastifyRequest, princip
     details: r.details ?? {},
   });
   return {
+    actor: { actor: principal?.tokenId ?? 'anonymous', ip: request.ip, requestId: request.id },
     event,
     async record(r) {
       await coffer.audit.append(event(r));

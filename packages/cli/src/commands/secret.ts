@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer, type CommandContext } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, table, UsageError, when } from '../output.js';
-import { cliAudit, recordCli } from '../audit.js';
+import { cliActor, cliAudit } from '../audit.js';
 
 interface PutFlags {
   tenant: string;
@@ -108,12 +108,8 @@ export function registerSecret(program: Command, io: Io): void {
     .option('--version <n>', 'a specific version (default: current)', integer('--version', 1))
     .action(async (name: string, flags: { tenant: string; version?: number }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const s = await withCoffer(ctx, async (c) => {
-        const revealed = await c.secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version });
-        // Recorded before anything is printed; if it cannot be, nothing is (fail closed).
-        await recordCli(c, { action: 'secret.reveal', tenant: flags.tenant, target: name, details: { version: revealed.version } });
-        return revealed;
-      });
+      // Core records the reveal before it returns the value; if it cannot, nothing is printed (fail closed).
+      const s = await withCoffer(ctx, (c) => c.as(cliActor()).secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version }));
       if (ctx.out.json) ctx.out.result({ tenant: flags.tenant, ...s }, () => '');
       else {
         const text = typeof s.value === 'string' ? s.value : JSON.stringify(s.value);

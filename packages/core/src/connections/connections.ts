@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import { auditedRead, LIBRARY_ACTOR, type Actor } from '../audit/audited.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { AuthMode, ProviderDefinition } from '../providers/provider-schema.js';
@@ -185,7 +186,7 @@ export class Connections {
     } else if (input.secret !== undefined) {
       secretName = checkSecretName(input.secret);
       // Decrypted here only to check that it fits the provider; nothing of it leaves.
-      const { value } = await this.secrets.reveal(tenant, secretName);
+      const { value } = await this.secrets.readValue(tenant, secretName);
       credentialsFromSecret(provider, value, secretName);
     } else {
       credentials = checkCredentials(provider, input.credentials);
@@ -367,10 +368,20 @@ export class Connections {
 
   /**
    * Credentials that are valid now, with how to put them on a request: what an integration
-   * calls before each job. Plaintext: the caller holds the reveal scope (the service audits).
+   * calls before each job. Plaintext: recorded as `connection.credentials` (durably, fail
+   * closed) before it is returned, with the actor from `as` (`library` without it).
    */
-  async getCredentials(tenant: string, id: string): Promise<UsableCredentials> {
-    return (await this.usable(tenant, id)).usable;
+  async getCredentials(tenant: string, id: string, options: { as?: Actor } = {}): Promise<UsableCredentials> {
+    // Malformed ids are refused before anything is recorded (caller text stays out of the log).
+    checkTenantId(tenant);
+    checkConnectionId(id);
+    return auditedRead(
+      this.auditLog,
+      options.as ?? LIBRARY_ACTOR,
+      { action: 'connection.credentials', tenant, target: id },
+      async () => (await this.usable(tenant, id)).usable,
+      (c) => ({ provider: c.provider }),
+    );
   }
 
   private async usable(tenant: string, id: string): Promise<{ usable: UsableCredentials; config: Record<string, string> }> {
@@ -389,7 +400,7 @@ export class Connections {
       values = { access_token: set.access_token, token_type: set.token_type };
       expiresAt = set.expires_at === undefined ? null : new Date(set.expires_at);
     } else {
-      const { value } = await this.secrets.reveal(tenant, row.secret_name);
+      const { value } = await this.secrets.readValue(tenant, row.secret_name);
       values = credentialsFromSecret(provider, value, row.secret_name);
     }
     await this.touch(row.id);
@@ -492,7 +503,7 @@ export class Connections {
     const provider = this.catalog.has(row.provider) ? this.catalog.get(row.provider) : undefined;
     if (!provider || (provider.auth.mode !== 'oauth2' && provider.auth.mode !== 'oauth2_client_credentials') || !provider.auth.oauth?.revocationUrl) return 'not_supported';
     try {
-      const set = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      const set = readTokenSet((await this.secrets.readValue(row.tenant_id, row.secret_name)).value);
       const client = await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant);
       const { as, client: c, auth, http } = endpointsFor(provider, JSON.parse(row.config) as Record<string, string>, client, this.options.outbound);
       // Revoking the refresh token ends the grant (RFC 7009); the access token goes with it at most providers.

@@ -242,7 +242,7 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
       for (const r of imported) {
         if (r.outcome !== 'imported') continue;
         const source = rows.find((p) => p.row === r.row)!;
-        const { value } = await coffer.secrets.reveal(source.tenant, r.secretName);
+        const { value } = await coffer.secrets.readValue(source.tenant, r.secretName);
         // Every source field is stored as it was (OAuth token sets add token_type and an expiry).
         const stored = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
         const same = Object.keys(source.credentials).every((k) => k === 'expires_at' || stored[k] === source.credentials[k]);

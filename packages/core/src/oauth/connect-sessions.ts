@@ -305,7 +305,7 @@ export class ConnectSessions {
   private async keepRefreshToken(tenant: string, connectionId: string, provider: ProviderDefinition, config: Record<string, string>, next: TokenSet): Promise<TokenSet> {
     try {
       const connection = await this.connections.get(tenant, connectionId);
-      const previous = readTokenSet((await this.secrets.reveal(tenant, connection.secret.name)).value);
+      const previous = readTokenSet((await this.secrets.readValue(tenant, connection.secret.name)).value);
       if (previous.refresh_token === undefined || previous.token_origin === undefined || previous.token_origin !== next.token_origin) return next;
       if (connection.identifier === null || !provider.api.test?.identifierPath) return next;
       const check = await runTestRequest(provider, applyCredentials(provider, config, { access_token: next.access_token, token_type: next.token_type }), config, this.options.outbound);

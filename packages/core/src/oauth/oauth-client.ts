@@ -54,7 +54,7 @@ export async function findClientSettings(secrets: Secrets, tenant: string, provi
   for (const from of tenant === globalTenant ? [tenant] : [tenant, globalTenant]) {
     let value: unknown;
     try {
-      value = (await secrets.reveal(from, name)).value;
+      value = (await secrets.readValue(from, name)).value;
     } catch (err) {
       if (err instanceof CofferError && (err.code === 'SECRET_NOT_FOUND' || err.code === 'TENANT_NOT_FOUND')) continue;
       throw err;

@@ -73,7 +73,7 @@ export class TokenRefresher {
   /** The current token set of a connection, refreshed first when it is due. */
   async fresh(row: ConnectionsTable): Promise<TokenSet> {
     const provider = this.catalog.get(row.provider);
-    const set = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+    const set = readTokenSet((await this.secrets.readValue(row.tenant_id, row.secret_name)).value);
     if (!this.isDue(set, provider, Date.now())) return set;
     return this.refresh(row.tenant_id, row.id);
   }
@@ -105,7 +105,7 @@ export class TokenRefresher {
         throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
       }
       const provider = this.catalog.get(row.provider);
-      const revealed = await this.secrets.reveal(tenant, row.secret_name);
+      const revealed = await this.secrets.readValue(tenant, row.secret_name);
       const set = readTokenSet(revealed.value);
       const now = Date.now();
       if (!this.isDue(set, provider, now)) return set;
@@ -149,7 +149,7 @@ export class TokenRefresher {
     if (f.superseded) {
       // Another writer stored a newer token set meanwhile (a re-authorisation, or a refresh after
       // this lease lapsed): that one is current.
-      const now = readTokenSet((await this.secrets.reveal(row.tenant_id, row.secret_name)).value);
+      const now = readTokenSet((await this.secrets.readValue(row.tenant_id, row.secret_name)).value);
       return now;
     }
     if (f.next) return f.next;
@@ -288,7 +288,7 @@ export class TokenRefresher {
     const leaseOwner = row.refresh_lease_owner ?? '';
     try {
       provider = this.catalog.get(row.provider);
-      const read = revealed ?? (await this.secrets.reveal(row.tenant_id, row.secret_name));
+      const read = revealed ?? (await this.secrets.readValue(row.tenant_id, row.secret_name));
       current = readTokenSet(read.value);
       fromVersion = read.version;
     } catch (err) {

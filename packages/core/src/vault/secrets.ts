@@ -34,6 +34,7 @@ import {
   type SecretValue,
 } from './values.js';
 import { readVersionRow, type VersionRow } from './secret-reads.js';
+import { auditedRead, LIBRARY_ACTOR, type Actor } from '../audit/audited.js';
 import type { AuditLog, AuditWith } from '../audit/audit-log.js';
 
 export interface PutOptions {
@@ -408,10 +409,34 @@ export class Secrets {
   }
 
   /**
-   * Decrypts the current version, or `version`. This is the hot path: one indexed row read,
-   * one unwrap with a cached tenant key, one decrypt.
+   * Decrypts the current version, or `version`, and records `secret.reveal` (durably) before the
+   * value is returned: if the event cannot be written, the value is not returned
+   * (AUDIT_UNAVAILABLE). `as` says who acts (`coffer.as(actor)` passes it); without it the actor
+   * is `library`. A failed attempt (no such secret, a destroyed version) is recorded too.
    */
-  async reveal(tenant: string, name: string, options: { version?: number } = {}): Promise<RevealedSecret> {
+  async reveal(tenant: string, name: string, options: { version?: number; as?: Actor } = {}): Promise<RevealedSecret> {
+    // Malformed ids are refused before anything is recorded: caller text that is not an id may be
+    // a pasted secret, and it must not reach the audit log.
+    checkTenantId(tenant);
+    checkSecretName(name);
+    const version = options.version === undefined ? undefined : checkVersion(options.version);
+    return auditedRead(
+      this.auditLog,
+      options.as ?? LIBRARY_ACTOR,
+      { action: 'secret.reveal', tenant, target: name, ...(version !== undefined ? { details: { requestedVersion: version } } : {}) },
+      () => this.readValue(tenant, name, version === undefined ? {} : { version }),
+      (r) => ({ version: r.version }),
+    );
+  }
+
+  /**
+   * Decrypts the current version, or `version`, without an audit event of its own: for core's
+   * own reads (a refresh reading its token set, an OAuth client lookup), which the operation's
+   * event covers. This is the hot path: one indexed row read, one unwrap with a cached tenant
+   * key, one decrypt.
+   * @internal
+   */
+  async readValue(tenant: string, name: string, options: { version?: number } = {}): Promise<RevealedSecret> {
     const version = options.version === undefined ? undefined : checkVersion(options.version);
     let row = readVersionRow(this.store, tenant, name, version);
     if (row instanceof Promise) row = await row;

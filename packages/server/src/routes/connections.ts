@@ -2,10 +2,10 @@
  * Connections of a tenant: third-party accounts whose credentials live in the vault. Only
  * `…/credentials` returns plaintext (reveal scope, audited before the answer).
  */
-import { CofferError, type ConnectionInfo, type TestResult, type UsableCredentials } from '@coffer/core';
+import { CofferError, type ConnectionInfo, type TestResult } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited, auditedRead } from './audited.js';
+import { audited } from './audited.js';
 import { Connection, ConnectionParams, ProviderId, SecretName, TenantParams, toJson } from './schemas.js';
 
 const TextFields = z.record(z.string().max(64), z.string().max(8192));
@@ -184,12 +184,8 @@ export const connectionRoutes = [
     }),
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'AUDIT_UNAVAILABLE'],
     async handler({ params, coffer, audit, reply }) {
-      const credentials = await auditedRead<UsableCredentials>(
-        audit,
-        { action: 'connection.credentials', tenant: params.tenant, target: params.id },
-        () => coffer.connections.getCredentials(params.tenant, params.id),
-        (c) => ({ provider: c.provider }),
-      );
+      // Core records the read (this request's actor, address and id) before it returns the credentials.
+      const credentials = await coffer.as(audit.actor).connections.getCredentials(params.tenant, params.id);
       reply.header('cache-control', 'no-store');
       return toJson(credentials) as never;
     },

@@ -2,7 +2,7 @@
 import type { PutResult } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited, auditedRead } from './audited.js';
+import { audited } from './audited.js';
 import { QueryVersion, SecretInfo, SecretName, SecretParams, SecretType, SecretValue, SecretVersionInfo, TenantParams, toJson, VersionNumber } from './schemas.js';
 
 const VersionsBody = z.object({ versions: z.array(VersionNumber).min(1).max(1000) }).strict();
@@ -105,12 +105,8 @@ export const secretRoutes = [
     response: z.object({ name: z.string(), type: SecretType, version: z.number(), value: SecretValue }),
     errors: ['SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED', 'AUDIT_UNAVAILABLE'],
     async handler({ params, body, coffer, audit, reply }) {
-      const revealed = await auditedRead(
-        audit,
-        { action: 'secret.reveal', tenant: params.tenant, target: params.name, ...(body.version ? { details: { requestedVersion: body.version } } : {}) },
-        () => coffer.secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {}),
-        (r) => ({ version: r.version }),
-      );
+      // Core records the reveal (this request's actor, address and id) before it returns the value.
+      const revealed = await coffer.as(audit.actor).secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {});
       reply.header('cache-control', 'no-store');
       return revealed;
     },
