@@ -95,6 +95,21 @@ export interface AuditEvent {
   details: Record<string, FieldValue>;
   hash: string;
 }
+/** `GET /v1/keys`: root and tenant keys, and a root rotation in progress (null when none). */
+export interface KeyStatus {
+  rootKeyProvider: string;
+  root: Record<string, unknown>[];
+  tenants: Record<string, unknown>[];
+  rotation: {
+    state: 'starting' | 'staged' | 'switched';
+    owner: string | null;
+    running: boolean;
+    leaseUntil: string | null;
+    fromKeyId: string | null;
+    toKeyId: string | null;
+  } | null;
+}
+
 export interface AuditQuery {
   action?: string;
   actor?: string;
@@ -309,7 +324,7 @@ export class CofferClient {
   readonly keys = {
     rotate: (tenant: string) => this.request<{ keyId: string; version: number }>('POST', `/v1/tenants/${seg(tenant)}/keys/rotate`),
     rewrap: (tenant: string) => this.request<{ tenant: string; keyId: string; rewrapped: number }>('POST', `/v1/tenants/${seg(tenant)}/keys/rewrap`),
-    status: () => this.request<{ rootKeyProvider: string; root: Record<string, unknown>[]; tenants: Record<string, unknown>[] }>('GET', '/v1/keys'),
+    status: () => this.request<KeyStatus>('GET', '/v1/keys'),
   };
 
   readonly audit = {

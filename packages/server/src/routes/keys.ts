@@ -36,7 +36,22 @@ export const keyRoutes = [
     tag: 'keys',
     summary: 'Key status: root and tenant keys and what each protects',
     access: { kind: 'admin' },
-    response: z.object({ rootKeyProvider: z.string(), root: z.array(z.record(z.string(), z.unknown())), tenants: z.array(z.record(z.string(), z.unknown())) }),
+    response: z.object({
+      rootKeyProvider: z.string(),
+      root: z.array(z.record(z.string(), z.unknown())),
+      tenants: z.array(z.record(z.string(), z.unknown())),
+      // A root rotation running, or interrupted and waiting for the next start; null otherwise.
+      rotation: z
+        .object({
+          state: z.enum(['starting', 'staged', 'switched']),
+          owner: z.string().nullable(),
+          running: z.boolean(),
+          leaseUntil: z.string().nullable(),
+          fromKeyId: z.string().nullable(),
+          toKeyId: z.string().nullable(),
+        })
+        .nullable(),
+    }),
     async handler({ coffer }) {
       return toJson(await coffer.keys.status()) as never;
     },
