@@ -8,6 +8,7 @@ import { resolveConfig, type CofferConfig, type ResolvedConfig } from './config/
 import { generateKey } from './crypto/key-check.js';
 import { KeyAdmin } from './keys/key-admin.js';
 import { Keyring } from './keys/keyring.js';
+import { AuditKeys } from './keys/audit-keys.js';
 import {
   envRootKeyProvider,
   fileRootKeyProvider,
@@ -121,13 +122,16 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
   if (!firstRun) checkRootKeyLoads(provider);
   const store = await openAndMigrate(config, hooks);
   let keyring: Keyring | undefined;
+  let auditKeys: AuditKeys | undefined;
   try {
     if (firstRun) await createRootKeyFile(config, store);
     keyring = await Keyring.open(store, provider, {
       createIfMissing: config.createIfMissing,
       ...(hooks.allowRootRotation ? { allowRootRotation: true } : {}),
     });
-    const audit = new AuditLog(store, hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {});
+    // Unwrapped once here (made on first open), so every process verifies the chain it writes.
+    auditKeys = await AuditKeys.open(store, keyring);
+    const audit = new AuditLog(store, { keys: auditKeys, ...(hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {}) });
     const keys = new KeyAdmin(store, keyring, provider, audit);
     // A root rotation interrupted in another process is finished (or rolled back) here; a
     // process opened to rotate does it in rotateRootKey instead.
@@ -167,12 +171,14 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
           await outbound.close();
           await store.close();
         } finally {
+          auditKeys!.close();
           keyring!.close();
         }
       },
     });
   } catch (err) {
     await store.close();
+    auditKeys?.close();
     keyring?.close();
     throw err;
   }

@@ -128,6 +128,8 @@ export interface VerifyResult {
   ok: boolean;
   checked: number;
   firstBroken: { seq: number; reason: string } | null;
+  /** Runs of plain SHA-256 events (a log from before audit keys) and of events MACed under an audit key. */
+  segments: Array<{ from: number; to: number; keyed: false } | { from: number; to: number; keyed: true; keyVersion: number }>;
 }
 
 /** An error answered by the API, with its stable code (`CAS_MISMATCH`, `FORBIDDEN`, …). */

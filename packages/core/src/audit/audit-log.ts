@@ -1,8 +1,9 @@
 /**
- * The audit log: append-only and hash-chained. Each event's hash covers its content and the
- * previous event's hash, so an edited, deleted or reordered event breaks the chain at that
- * point and `verify` names it. A one-row head (newest seq and hash) is locked by every writer,
- * which orders appends across processes and exposes events cut from the end.
+ * The audit log: append-only and hash-chained. Each event's hash (an HMAC under the audit key,
+ * see audit-chain.ts) covers its content and the previous event's hash, so an edited, deleted
+ * or reordered event breaks the chain at that point and `verify` names it. A one-row head
+ * (newest seq and hash) is locked by every writer, which orders appends across processes and
+ * exposes events cut from the end.
  *
  * Appends are durable when their promise resolves. Concurrent appends share commits (group
  * commit): while one transaction is being written, new events queue up and go together in
@@ -13,13 +14,13 @@ import type { Kysely } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
-import { chainRows, eventHash, GENESIS_HASH } from './audit-chain.js';
+import { chainRows, eventHash, GENESIS_HASH, type AuditKey, type AuditKeySet, type EventContent } from './audit-chain.js';
 import { prepareSqliteStatements, writeSqliteBatch, type SqliteAuditStatements } from './sqlite-audit-batch.js';
 import type { AuditAction } from './audit-actions.js';
 
 export { AUDIT_ACTIONS, isAuditAction, type AuditAction } from './audit-actions.js';
 
-export { eventHash, GENESIS_HASH } from './audit-chain.js';
+export { eventHash, GENESIS_HASH, type AuditKey, type AuditKeySet } from './audit-chain.js';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 export type AuditDetailValue = string | number | boolean | null;
@@ -82,7 +83,14 @@ export interface VerifyResult {
   checked: number;
   /** The first event where the chain breaks, and how. */
   firstBroken: { seq: number; reason: string } | null;
+  /**
+   * The checked events in runs: plain SHA-256 (`keyed: false`, a log from before audit keys)
+   * then HMAC under an audit key (`keyed: true`, one run per key version).
+   */
+  segments: VerifySegment[];
 }
+
+export type VerifySegment = { from: number; to: number; keyed: false } | { from: number; to: number; keyed: true; keyVersion: number };
 
 const MAX_BATCH = 500;
 const MAX_FIELD = 300;
@@ -109,7 +117,7 @@ function toEvent(row: AuditEventsTable, details?: Record<string, AuditDetailValu
 const auditUnavailable = () => new CofferError('AUDIT_UNAVAILABLE', 'The audit log could not be written, so the operation was refused. Check the database and retry.');
 
 interface Pending {
-  readonly row: Omit<AuditEventsTable, 'seq' | 'hash' | 'prev_hash'>;
+  readonly row: EventContent;
   /** The cleaned details as an object, so a committed event needs no JSON.parse. */
   readonly details?: Record<string, AuditDetailValue>;
   resolve(event: AuditEvent): void;
@@ -122,6 +130,13 @@ export type AuditWith<R> = (result: R) => AuditEventInput;
 export interface AuditLogOptions {
   /** Called after each committed batch with its size (for metrics). */
   onCommit?: (events: number) => void;
+  /**
+   * The audit keys (keys/audit-keys.ts) that MAC the chain; createCoffer always passes them.
+   * Without them events are plain SHA-256, as before audit keys: only for tests of that older
+   * log. Verification without them refuses keyed events; with them, unkeyed events after the
+   * keyed start (a chain re-hashed by someone without the root key).
+   */
+  keys?: AuditKeySet;
 }
 
 /**
@@ -158,8 +173,8 @@ function toRow(input: AuditEventInput, details = cleanDetails(input)): Pending['
 }
 
 /** Numbers the batch after `head` and links each event to the one before it. */
-function chain(head: { seq: number; hash: string }, batch: Pending[]): AuditEventsTable[] {
-  return chainRows(head, batch.map((p) => p.row));
+function chain(head: { seq: number; hash: string }, batch: Pending[], keys: AuditKeySet | undefined): AuditEventsTable[] {
+  return chainRows(head, batch.map((p) => p.row), keys?.current);
 }
 
 export class AuditLog {
@@ -218,6 +233,7 @@ export class AuditLog {
       const rows = chain(
         await this.lockHead(trx),
         inputs.map((input) => ({ row: toRow(input), resolve: () => {}, reject: () => {} })),
+        this.options.keys,
       );
       // Bounded statements: at most 64 rows (896 parameters) per insert.
       for (let i = 0; i < rows.length; i += 64) await trx.insertInto('audit_events').values(rows.slice(i, i + 64)).execute();
@@ -257,26 +273,26 @@ export class AuditLog {
       // disk, and commit() then flushes it off the event loop. A writer thread was measured
       // against this: the hand-off cost more than the fsync it moved off the request thread
       // (p99 18-23 ms there against 13-16 ms here in alternating runs of bench/service.bench.mjs).
-      return this.store.withSqliteWriter((handle) => writeSqliteBatch(handle, (this.sqliteStatements ??= prepareSqliteStatements(handle)), contents));
+      return this.store.withSqliteWriter((handle) => writeSqliteBatch(handle, (this.sqliteStatements ??= prepareSqliteStatements(handle)), contents, this.options.keys?.current));
     }
     // PostgreSQL: four round trips a batch (begin, lock the head, insert the events and move the
     // head in one statement, commit), each a statement the server has already planned.
     return this.store.preparedTransaction(async (query) => {
       const [head] = await query<{ seq: number; hash: string }>('coffer_audit_head', 'select seq, hash from audit_head where id = 1 for update', []);
       if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
-      const rows = chain(head, batch);
+      const rows = chain(head, batch, this.options.keys);
       const last = rows[rows.length - 1]!;
       const values: unknown[] = [];
       const tuples = rows.map((r) => {
         const base = values.length;
-        values.push(r.seq, r.id, r.at, r.actor, r.action, r.tenant_id, r.target, r.outcome, r.code, r.ip, r.request_id, r.details, r.prev_hash, r.hash);
-        return `(${Array.from({ length: 14 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+        values.push(r.seq, r.id, r.at, r.actor, r.action, r.tenant_id, r.target, r.outcome, r.code, r.ip, r.request_id, r.details, r.prev_hash, r.hash, r.key_version);
+        return `(${Array.from({ length: 15 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
       });
       values.push(last.seq, last.hash);
       const n = values.length;
       await query(
         rows.length <= 64 ? `coffer_audit_insert_${rows.length}` : undefined,
-        `with inserted as (insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash) values ${tuples.join(', ')}) update audit_head set seq = $${n - 1}, hash = $${n} where id = 1`,
+        `with inserted as (insert into audit_events (seq, id, at, actor, action, tenant_id, target, outcome, code, ip, request_id, details, prev_hash, hash, key_version) values ${tuples.join(', ')}) update audit_head set seq = $${n - 1}, hash = $${n} where id = 1`,
         values,
       );
       return rows;
@@ -322,7 +338,11 @@ export class AuditLog {
     let expectedSeq = 1;
     let prev = GENESIS_HASH;
     let checked = 0;
-    const broken = (seq: number, reason: string): VerifyResult => ({ ok: false, checked, firstBroken: { seq, reason } });
+    const keys = this.options.keys;
+    // Without the keys, every event must be of the unkeyed log.
+    const firstKeyed = keys ? keys.firstSeq + 1 : Number.POSITIVE_INFINITY;
+    const segments: VerifySegment[] = [];
+    const broken = (seq: number, reason: string): VerifyResult => ({ ok: false, checked, firstBroken: { seq, reason }, segments });
     // Events are checked up to the head read above: appends that commit while we walk are not
     // part of this verification (the head and its events are always committed together).
     for (;;) {
@@ -331,8 +351,22 @@ export class AuditLog {
       for (const row of rows) {
         if (row.seq !== expectedSeq) return broken(expectedSeq, `event ${expectedSeq} is missing (deleted)`);
         if (row.prev_hash !== prev) return broken(row.seq, `event ${row.seq} does not follow event ${row.seq - 1} (deleted, reordered or replaced)`);
-        const { hash, prev_hash: _prev, ...content } = row;
-        if (eventHash(prev, content) !== hash) return broken(row.seq, `event ${row.seq} was altered after it was written`);
+        const { hash, prev_hash: _prev, key_version: keyVersion, ...content } = row;
+        const version = keyVersion === null ? null : Number(keyVersion);
+        let key: AuditKey | undefined;
+        if (version === null) {
+          // An unkeyed event past the keyed start: the chain was re-hashed without the audit key.
+          if (row.seq >= firstKeyed) return broken(row.seq, `event ${row.seq} is not keyed (re-hashed without the audit key, or altered)`);
+        } else {
+          key = keys?.get(version);
+          if (!key) return broken(row.seq, keys ? `event ${row.seq} names audit key version ${version}, which is not known` : `event ${row.seq} is keyed; verifying it needs the audit key`);
+          if (row.seq < firstKeyed) return broken(row.seq, `event ${row.seq} is keyed but precedes the audit key (altered)`);
+        }
+        if (eventHash(prev, content, key) !== hash) return broken(row.seq, `event ${row.seq} was altered after it was written`);
+        const last = segments[segments.length - 1];
+        const sameRun = last && (version === null ? !last.keyed : last.keyed && last.keyVersion === version);
+        if (sameRun) last.to = row.seq;
+        else segments.push(version === null ? { from: row.seq, to: row.seq, keyed: false } : { from: row.seq, to: row.seq, keyed: true, keyVersion: version });
         prev = hash;
         expectedSeq += 1;
         checked += 1;
@@ -342,6 +376,6 @@ export class AuditLog {
     if (head.seq !== expectedSeq - 1 || head.hash !== prev) {
       return broken(expectedSeq, head.seq > expectedSeq - 1 ? `events ${expectedSeq} to ${head.seq} are missing (cut from the end)` : 'the chain head does not match the last event');
     }
-    return { ok: true, checked, firstBroken: null };
+    return { ok: true, checked, firstBroken: null, segments };
   }
 }

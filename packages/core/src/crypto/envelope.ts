@@ -36,7 +36,7 @@ const CONTEXT_LABEL = Buffer.from('coffer\0', 'latin1');
 const MAX_KEY_ID = 0xffffffff;
 
 /** What a ciphertext protects; part of the associated data so blobs cannot change roles. */
-export type Purpose = 'tenant-key' | 'data-key' | 'value' | 'mask' | 'oauth-session';
+export type Purpose = 'tenant-key' | 'data-key' | 'value' | 'mask' | 'oauth-session' | 'audit-key';
 
 /** Where a ciphertext lives. All of it is authenticated, none of it is secret. */
 export interface CipherContext {

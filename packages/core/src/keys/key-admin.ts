@@ -17,6 +17,7 @@ import { formatRootKeyId, formatTenantKeyId, parseKeyId, type Keyring } from './
 import type { KeyFileChange, RootKeyProvider } from './root-key-provider.js';
 import { leaseAlive, readRotation, RotationLease, type RootRotationStep } from './root-rotation.js';
 import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import { rewrapAuditKeys } from './audit-keys.js';
 
 export type { RootRotationStep } from './root-rotation.js';
 
@@ -412,10 +413,11 @@ export class KeyAdmin {
       .where('wrapped_key', 'is not', null)
       .where('root_key_id', '<>', current.id)
       .executeTakeFirstOrThrow();
+    const audit = await this.store.db.selectFrom('audit_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('root_key_id', '<>', current.id).executeTakeFirstOrThrow();
     // What start-up saw may be stale (a rotation finished since): ask the files now.
     const promote = this.keyring.needsRootPromotion && (await this.keyring.stagedKeyIsCurrent());
     if (!promote) this.keyring.markPromoted();
-    if (Number(n) === 0 && !promote) return undefined;
+    if (Number(n) === 0 && Number(audit.n) === 0 && !promote) return undefined;
     this.keyring.useCurrentRoot(current.id);
     const previous = await this.store.db.selectFrom('root_keys').select('id').where('state', '=', 'previous').orderBy('created_at', 'desc').executeTakeFirst();
     const rewrapped = await this.rewrapTenantKeys({ ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), lease });
@@ -428,7 +430,10 @@ export class KeyAdmin {
     return { keyId: formatRootKeyId(current.id), previousKeyId: formatRootKeyId(previous?.id ?? current.id), rewrapped };
   }
 
-  /** Rewraps every tenant key not under the database's current root key; used by root rotation and its resumption. */
+  /**
+   * Rewraps every tenant key (and audit key) not under the database's current root key; used by
+   * root rotation and its resumption. Returns the number of tenant keys rewrapped.
+   */
   async rewrapTenantKeys(options: { batchSize?: number; onProgress?: Progress; lease?: RotationLease; onBatch?: () => void | Promise<void> } = {}): Promise<number> {
     const batch = options.batchSize ?? DEFAULT_BATCH;
     const current = this.keyring.rootKeyId;
@@ -437,6 +442,9 @@ export class KeyAdmin {
     const { n: total } = await pending().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let done = 0;
     options.onProgress?.(0, Number(total));
+    // The audit keys first, in the same pass: a handful of rows, one transaction.
+    options.lease?.check();
+    await rewrapAuditKeys(this.store, this.keyring, current);
     for (;;) {
       options.lease?.check();
       const rows = await pending().select(['tenant_id', 'version', 'root_key_id', 'wrapped_key']).limit(batch).execute();
@@ -477,6 +485,9 @@ export class KeyAdmin {
         if (row.state !== 'retired') {
           const { n } = await trx.selectFrom('tenant_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('root_key_id', '=', parsed.id).where('wrapped_key', 'is not', null).executeTakeFirstOrThrow();
           if (Number(n) > 0) throw new CofferError('KEY_IN_USE', `Root key ${keyId} still wraps ${n} tenant key(s); run \`coffer key rotate --root\` to finish the rotation first.`, { uses: Number(n) });
+          // The audit keys too: retiring their root key would leave the audit chain unverifiable.
+          const audit = await trx.selectFrom('audit_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('root_key_id', '=', parsed.id).executeTakeFirstOrThrow();
+          if (Number(audit.n) > 0) throw new CofferError('KEY_IN_USE', `Root key ${keyId} still wraps ${audit.n} audit key(s); run \`coffer key rotate --root\` to finish the rotation first.`, { uses: Number(audit.n) });
         }
         // Rewrapped but not yet promoted: the key file may still be the only copy of this key.
         const rotation = await readRotation(trx);

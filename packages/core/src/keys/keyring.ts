@@ -320,6 +320,24 @@ export class Keyring {
   }
 
   /**
+   * The audit key's associated data binds its version and the seq after which events must be
+   * keyed (as the `secret` field: audit keys belong to no tenant), so neither can be changed in
+   * the database without the root key.
+   */
+  private static auditKeyContext(version: number, firstSeq: number) {
+    return { purpose: 'audit-key', tenant: '', secret: `first-seq:${firstSeq}`, version } as const;
+  }
+
+  /** A fresh buffer holding the audit key `wrapped` wraps; the caller zeroes it. */
+  unwrapAuditKey(version: number, firstSeq: number, wrapped: Buffer): Buffer {
+    return open(this.rootKey(readKeyId(wrapped)), wrapped, Keyring.auditKeyContext(version, firstSeq));
+  }
+
+  wrapAuditKey(version: number, firstSeq: number, key: Buffer, rootId = this.currentRootId): Buffer {
+    return seal(this.rootKey(rootId), rootId, key, Keyring.auditKeyContext(version, firstSeq));
+  }
+
+  /**
    * Unwraps `wrapped` (or takes `key`, whose ownership passes to the keyring) unless the cache
    * already holds exactly that wrapped form. The same key under a new wrap (a root rotation)
    * keeps its buffer; a different key replaces the entry and the old one is dropped.

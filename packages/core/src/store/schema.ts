@@ -110,6 +110,18 @@ export interface AuditEventsTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** The audit key version whose HMAC `hash` is; null for the plain SHA-256 events from before audit keys. */
+  key_version: number | null;
+}
+
+/** Audit keys (main database, beside the root and tenant keys), each wrapped by a root key. */
+export interface AuditKeysTable {
+  version: number;
+  root_key_id: number;
+  wrapped_key: Buffer;
+  /** Events after this seq are MACed; bound to the wrapped key as associated data. */
+  first_seq: number;
+  created_at: number;
 }
 
 export interface AuditHeadTable {
@@ -178,6 +190,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  audit_keys: AuditKeysTable;
   connections: ConnectionsTable;
   oauth_sessions: OAuthSessionsTable;
 }

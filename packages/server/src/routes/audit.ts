@@ -43,7 +43,13 @@ export const auditRoutes = [
     tag: 'audit',
     summary: 'Verify the whole hash chain; names the first broken event',
     access: { kind: 'admin' },
-    response: z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), reason: z.string() }).nullable() }),
+    response: z.object({
+      ok: z.boolean(),
+      checked: z.number(),
+      firstBroken: z.object({ seq: z.number(), reason: z.string() }).nullable(),
+      // Runs of plain SHA-256 events (from before audit keys) and of events MACed under an audit key version.
+      segments: z.array(z.object({ from: z.number(), to: z.number(), keyed: z.boolean(), keyVersion: z.number().optional() })),
+    }),
     async handler({ coffer }) {
       return coffer.audit.verify();
     },

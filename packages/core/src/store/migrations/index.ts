@@ -12,6 +12,7 @@ import * as oauthSessions from './0004-oauth-sessions.js';
 import * as importKey from './0005-connection-import-key.js';
 import * as rootRotation from './0006-root-rotation.js';
 import * as connectReturnOrigins from './0007-connect-return-origins.js';
+import * as auditKeys from './0008-audit-keys.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005-connection-import-key': importKey,
   '0006-root-rotation': rootRotation,
   '0007-connect-return-origins': connectReturnOrigins,
+  '0008-audit-keys': auditKeys,
 };
 
 class StaticProvider implements MigrationProvider {
