@@ -71,7 +71,11 @@ forEachBackendInParallel('coffer token and audit', (backend) => {
     const ok = okJson<{ ok: boolean; checked: number }>(await run(['audit', 'verify', '--json']));
     expect(ok.ok).toBe(true);
     expect(ok.checked).toBeGreaterThanOrEqual(5);
-    expect(expectOk(await run(['audit', 'verify'])).stdout).toMatch(/intact/);
+    const human = expectOk(await run(['audit', 'verify'])).stdout;
+    expect(human).toMatch(/intact/);
+    // A vault made now is keyed from its first event; the segments are printed.
+    expect(human).toMatch(/^ {2}events 1-\d+: keyed \(HMAC-SHA-256, audit key v1\)$/m);
+    expect(human).not.toMatch(/unkeyed/);
 
     const db = await rawDb(backend());
     try {

@@ -13,8 +13,13 @@ export function registerAudit(program: Command, io: Io): void {
       const ctx = contextOf(cmd, io);
       const bar = progressBar(ctx.out, 'Verifying audit chain');
       const result = await withCoffer(ctx, (c) => c.audit.verify({ onProgress: (d, t) => bar.update(d, t) })).finally(() => bar.stop());
+      // Which runs are MACed under an audit key, and which are plain SHA-256 from before audit keys.
+      const segments = result.segments.map((g) => `  events ${g.from}-${g.to}: ${g.keyed ? `keyed (HMAC-SHA-256, audit key v${g.keyVersion})` : 'unkeyed (SHA-256, written before audit keys)'}`);
       ctx.out.result(result, () =>
-        result.ok ? `Audit chain intact: ${result.checked} event(s) verified.` : `AUDIT CHAIN BROKEN at event ${result.firstBroken!.seq}: ${result.firstBroken!.reason}. ${result.checked} event(s) before it verified.`,
+        [
+          result.ok ? `Audit chain intact: ${result.checked} event(s) verified.` : `AUDIT CHAIN BROKEN at event ${result.firstBroken!.seq}: ${result.firstBroken!.reason}. ${result.checked} event(s) before it verified.`,
+          ...segments,
+        ].join('\n'),
       );
       if (!result.ok) throw new SilentExit(1);
     });
