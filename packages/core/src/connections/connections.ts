@@ -20,7 +20,7 @@ import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
 import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
 import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
 import * as oauth from 'oauth4webapi';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, refuseSharedClientCredentials } from '../oauth/oauth-client.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from '../oauth/oauth-client.js';
 import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
 import type { TokenRefresher } from '../oauth/token-refresher.js';
@@ -432,7 +432,6 @@ export class Connections {
   private async clientCredentialsToken(tenant: string, provider: ProviderDefinition, config: Record<string, string>): Promise<TokenSet> {
     const settings = oauthSettings(provider);
     const client = await findClientSettings(this.secrets, tenant, provider, this.options.globalTenant);
-    refuseSharedClientCredentials(provider, tenant, client);
     const { as, client: c, auth, http } = endpointsFor(provider, config, client, this.options.outbound);
     try {
       const params = new URLSearchParams();

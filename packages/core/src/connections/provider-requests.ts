@@ -6,8 +6,8 @@
  * id. A response body is never kept, logged or returned: it may carry a token.
  */
 import { CofferError } from '../errors.js';
-import { fillTemplate, type ProviderDefinition } from '../providers/provider-schema.js';
-import { checkProviderUrl, fillProviderUrl } from '../providers/host-binding.js';
+import type { ProviderDefinition } from '../providers/provider-schema.js';
+import { fillFromConnection, fillProviderUrl, providerTestUrl } from '../providers/host-binding.js';
 import type { Outbound } from '../outbound/http.js';
 
 /** A credential ready to use: where to send requests and what to add to them. */
@@ -23,17 +23,10 @@ export function applyCredentials(provider: ProviderDefinition, config: Record<st
   const values: Record<string, string> = { ...config, ...credentials };
   if (provider.auth.mode === 'basic') values.basic_auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
   if (values.token_type === undefined && credentials.access_token !== undefined) values.token_type = 'Bearer';
-  const fill = (template: string, encode: boolean) => {
-    try {
-      return fillTemplate(template, values, encode);
-    } catch (err) {
-      throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
-    }
-  };
   const headers: Record<string, string> = {};
-  for (const [name, template] of Object.entries(provider.api.inject.headers)) headers[name] = fill(template, false);
+  for (const [name, template] of Object.entries(provider.api.inject.headers)) headers[name] = fillFromConnection(provider, template, values, false);
   const query: Record<string, string> = {};
-  for (const [name, template] of Object.entries(provider.api.inject.query)) query[name] = fill(template, false);
+  for (const [name, template] of Object.entries(provider.api.inject.query)) query[name] = fillFromConnection(provider, template, values, false);
   // The base URL is checked against the provider's hosts here, before any caller can use it.
   return { baseUrl: fillProviderUrl(provider, provider.api.baseUrl, config), headers, query };
 }
@@ -69,13 +62,7 @@ export async function runTestRequest(provider: ProviderDefinition, applied: Appl
   if (!test) throw new CofferError('INVALID_ARGUMENT', `Provider "${provider.id}" declares no test request.`);
   // The path's placeholders come from config too; the joined URL is checked again, so the
   // credential goes nowhere the provider does not allow.
-  let path: string;
-  try {
-    path = fillTemplate(test.path, config, true);
-  } catch (err) {
-    throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
-  }
-  const url = checkProviderUrl(provider, applied.baseUrl.replace(/\/+$/, '') + path);
+  const url = providerTestUrl(provider, applied.baseUrl, config);
   for (const [k, v] of Object.entries(applied.query)) url.searchParams.set(k, v);
   const started = performance.now();
   const done = (r: Omit<TestResult, 'durationMs'>): TestResult => ({ ...r, durationMs: Math.round(performance.now() - started) });

@@ -271,24 +271,6 @@ describe('key files', () => {
       expect(m.pending).toBeUndefined();
     });
 
-    it('discard drops the staged key and keeps the current one', () => {
-      writeKeyFile(keyPath, KEY_A);
-      const p = fileRootKeyProvider(keyPath);
-      p.rotation!.stage(KEY_B);
-      p.rotation!.discard();
-      expect(existsSync(next())).toBe(false);
-      const m = p.load();
-      expect(m.current.equals(KEY_A)).toBe(true);
-      expect(m.pending).toBeUndefined();
-    });
-
-    it('discard with nothing staged does nothing', () => {
-      writeKeyFile(keyPath, KEY_A);
-      const p = fileRootKeyProvider(keyPath);
-      expect(() => p.rotation!.discard()).not.toThrow();
-      expect(p.load().current.equals(KEY_A)).toBe(true);
-    });
-
     it('promote with nothing staged fails and leaves the current key in place', () => {
       writeKeyFile(keyPath, KEY_A);
       const p = fileRootKeyProvider(keyPath);

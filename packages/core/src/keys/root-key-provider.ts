@@ -35,8 +35,6 @@ export interface RootKeyRotation {
    * must hold that key, and a promotion already done is recognised (idempotent).
    */
   promote(expectedKcv?: string): void;
-  /** Deletes a staged key file. Coffer itself never calls it: a staged key is only ever replaced by the next stage. */
-  discard(): void;
   /** Removes a retired root key from `<path>.previous` (the file goes once it holds nothing); undefined if it was not there. */
   forget(id: number): KeyFileChange | undefined;
 }
@@ -277,12 +275,6 @@ export function fileRootKeyProvider(path: string): RootKeyProvider {
           fsyncDir(dir);
         } finally {
           zero([staged, current, ...previous]);
-        }
-      },
-      discard() {
-        if (existsSync(next)) {
-          unlinkSync(next);
-          fsyncDir(dir);
         }
       },
       forget(id) {

@@ -26,7 +26,7 @@ import type { Secrets } from '../vault/secrets.js';
 import type { Outbound } from '../outbound/http.js';
 import { checkConfig } from '../connections/connection-fields.js';
 import type { Connections } from '../connections/connections.js';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from './oauth-client.js';
+import { describeOAuthError, endpointsFor, exactOrigin, findClientSettings, oauthSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, type TokenSet } from './token-set.js';
 import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
@@ -95,14 +95,8 @@ export function checkReturnOrigins(origins: unknown): string[] {
   if (!Array.isArray(origins) || origins.length > 100) throw bad();
   const out = new Set<string>();
   for (const o of origins) {
-    if (typeof o !== 'string' || o.length > 300) throw bad();
-    let url: URL;
-    try {
-      url = new URL(o);
-    } catch {
-      throw bad();
-    }
-    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) || o.replace(/\/+$/, '').toLowerCase() !== url.origin) throw bad();
+    const url = typeof o === 'string' && o.length <= 300 ? exactOrigin(o) : undefined;
+    if (!url || (url.protocol === 'http:' && !isLoopbackHost(url.hostname))) throw bad();
     out.add(url.origin);
   }
   return [...out];

@@ -7,7 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { CofferError } from '../errors.js';
 import { placeholders, type OAuthSettings, type ProviderDefinition } from '../providers/provider-schema.js';
-import { fillProviderUrl, hostMatches } from '../providers/host-binding.js';
+import { fillProviderUrl, hostMatches, shownHost } from '../providers/host-binding.js';
 import type { Secrets } from '../vault/secrets.js';
 import type { Outbound } from '../outbound/http.js';
 
@@ -23,8 +23,6 @@ export interface OAuthClientSettings {
    * that have no placeholder, plus the hosts of its `allowedHosts` unless that is `*`.
    */
   allowedOrigins: readonly string[];
-  /** A global client may serve a tenant's client credentials grant only when its record says so. */
-  shareClientCredentials: boolean;
 }
 
 export interface OAuthEndpoints {
@@ -63,12 +61,20 @@ export async function findClientSettings(secrets: Secrets, tenant: string, provi
     if (typeof v !== 'object' || v === null || typeof v.client_id !== 'string' || v.client_id === '') {
       throw new CofferError('CONNECTION_INVALID', `Secret "${name}" in tenant "${from}" must be a JSON object with client_id (and client_secret unless the provider takes none).`);
     }
+    // A client credentials grant with another tenant's (the global) client would hand this tenant
+    // the product's own app token: only a record that says `share_client_credentials` allows it.
+    const shared = v.share_client_credentials === true || v.share_client_credentials === 'true';
+    if (provider.auth.mode === 'oauth2_client_credentials' && from !== tenant && !shared) {
+      throw new CofferError(
+        'OAUTH_CLIENT_MISSING',
+        `Provider "${provider.id}" uses the client credentials grant, and the OAuth client of tenant "${from}" is not shared for it: store the tenant's own client as secret "${name}" in tenant "${tenant}", or set "share_client_credentials": true on the shared client if every tenant may act as the product's own app.`,
+      );
+    }
     return {
       clientId: v.client_id,
       clientSecret: typeof v.client_secret === 'string' && v.client_secret !== '' ? v.client_secret : undefined,
       from,
       allowedOrigins: v.allowed_origins === undefined ? defaultAllowedOrigins(provider) : parseAllowedOrigins(v.allowed_origins, name, from),
-      shareClientCredentials: v.share_client_credentials === true || v.share_client_credentials === 'true',
     };
   }
   throw new CofferError(
@@ -97,15 +103,22 @@ function parseAllowedOrigins(value: unknown, name: string, from: string): string
     if (typeof entry !== 'string') throw bad();
     const wildcard = /^(?:https:\/\/)?\*\.((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63})$/.exec(entry.toLowerCase());
     if (wildcard) return `*.${wildcard[1]}`;
-    let url: URL;
-    try {
-      url = new URL(entry);
-    } catch {
-      throw bad();
-    }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null' || entry.replace(/\/+$/, '').toLowerCase() !== url.origin) throw bad();
+    const url = exactOrigin(entry);
+    if (!url) throw bad();
     return url.origin;
   });
+}
+
+/** `text` parsed when it is exactly an http(s) origin (scheme, host, optional port; no path or credentials). */
+export function exactOrigin(text: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const ok = (url.protocol === 'https:' || url.protocol === 'http:') && text.replace(/\/+$/, '').toLowerCase() === url.origin;
+  return ok ? url : undefined;
 }
 
 /** Origins of the provider's fixed endpoints, plus its allowed hosts (over https) unless they are `*`. */
@@ -128,18 +141,6 @@ export function originAllowed(url: URL, allowed: readonly string[]): boolean {
   return allowed.some((entry) => (entry.startsWith('*.') ? url.protocol === 'https:' && url.port === '' && hostMatches(url.hostname.toLowerCase(), entry) : url.origin === entry));
 }
 
-/**
- * A client credentials grant with the global tenant's client would hand a tenant the product's
- * own app token; only a client record that says `share_client_credentials: true` allows it.
- */
-export function refuseSharedClientCredentials(provider: ProviderDefinition, tenant: string, client: OAuthClientSettings): void {
-  if (client.from !== tenant && !client.shareClientCredentials) {
-    throw new CofferError(
-      'OAUTH_CLIENT_MISSING',
-      `Provider "${provider.id}" uses the client credentials grant, and the OAuth client of tenant "${client.from}" is not shared for it: store the tenant's own client as secret "oauth-client.${provider.id}" in tenant "${tenant}", or set "share_client_credentials": true on the shared client if every tenant may act as the product's own app.`,
-    );
-  }
-}
 
 /** Builds the oauth4webapi objects for `provider` with the connection's `config`. */
 export function endpointsFor(provider: ProviderDefinition, config: Record<string, string>, client: OAuthClientSettings, outbound: Outbound): OAuthEndpoints {
@@ -150,8 +151,7 @@ export function endpointsFor(provider: ProviderDefinition, config: Record<string
     if (template === undefined) return undefined;
     const url = fillProviderUrl(provider, template, config);
     if (!originAllowed(new URL(url), client.allowedOrigins)) {
-      const host = new URL(url).hostname;
-      const shown = /^[a-z0-9.-]{1,253}$/.test(host) ? ` (${host})` : '';
+      const shown = shownHost(new URL(url).hostname);
       throw new CofferError(
         'OAUTH_ORIGIN_NOT_ALLOWED',
         `The OAuth client of provider "${provider.id}" (secret ${oauthClientSecretName(provider.id)} in tenant "${client.from}") may not be used with that server${shown}: add its origin to the client's allowed_origins if it is yours.`,

@@ -21,7 +21,7 @@ import type { ConnectionsTable, Database } from '../store/schema.js';
 import type { Secrets } from '../vault/secrets.js';
 import type { Outbound } from '../outbound/http.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
-import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, refuseSharedClientCredentials, type OAuthClientSettings } from './oauth-client.js';
+import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings, type OAuthClientSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from './token-set.js';
 
 export interface RefresherOptions {
@@ -177,7 +177,6 @@ export class TokenRefresher {
       return { ...current, expires_at: now + (settings.defaultExpiresIn ?? this.validationSeconds) * 1000, expiry_assumed: true };
     }
     const client = knownClient ?? (await findClientSettings(this.secrets, row.tenant_id, provider, this.options.globalTenant));
-    if (provider.auth.mode === 'oauth2_client_credentials') refuseSharedClientCredentials(provider, row.tenant_id, client);
     const { as, client: c, auth, http } = endpointsFor(provider, config, client, this.options.outbound);
     const tokenOrigin = new URL(as.token_endpoint!).origin;
     if (provider.auth.mode === 'oauth2_client_credentials') {

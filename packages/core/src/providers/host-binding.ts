@@ -76,9 +76,7 @@ export function checkProviderUrl(provider: ProviderDefinition, url: string | URL
   }
   const host = parsed.hostname.toLowerCase();
   if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.username || parsed.password || !allowedHostsOf(provider).some((p) => hostMatches(host, p))) {
-    // The host is config the caller set; it is named only when it is a plain host name.
-    const shown = /^[a-z0-9.-]{1,253}$/.test(host) ? ` (${host})` : '';
-    throw new CofferError('PROVIDER_HOST_NOT_ALLOWED', `Provider "${provider.id}" does not allow requests to that host${shown}; its allowedHosts are: ${allowedHostsOf(provider).join(', ')}.`);
+    throw new CofferError('PROVIDER_HOST_NOT_ALLOWED', `Provider "${provider.id}" does not allow requests to that host${shownHost(host)}; its allowedHosts are: ${allowedHostsOf(provider).join(', ')}.`);
   }
   return parsed;
 }
@@ -93,7 +91,7 @@ export function checkProviderUrls(provider: ProviderDefinition, config: Readonly
     // Templates whose fields are optional and unset are checked when they are used.
     if (placeholders(template).some((name) => config[name] === undefined)) continue;
     if (where === 'api.test.path') {
-      if (base !== undefined) checkProviderUrl(provider, base.replace(/\/+$/, '') + fillTemplate(template, config, true));
+      if (base !== undefined) providerTestUrl(provider, base, config);
       continue;
     }
     const filled = fillProviderUrl(provider, template, config);
@@ -101,16 +99,34 @@ export function checkProviderUrls(provider: ProviderDefinition, config: Readonly
   }
 }
 
-/** Fills a URL template from config and checks the result against the provider's hosts. */
-export function fillProviderUrl(provider: ProviderDefinition, template: string, config: Readonly<Record<string, string | undefined>>): string {
-  let filled: string;
+/**
+ * Fills `template` from a connection's fields (URL-encoded when `encode`); a missing field is
+ * CONNECTION_INVALID naming it, never the other values.
+ */
+export function fillFromConnection(provider: ProviderDefinition, template: string, values: Readonly<Record<string, string | undefined>>, encode: boolean): string {
   try {
-    filled = fillTemplate(template, config, true);
+    return fillTemplate(template, values, encode);
   } catch (err) {
     throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}": ${(err as Error).message}; set that field on the connection.`);
   }
+}
+
+/** Fills a URL template from config and checks the result against the provider's hosts. */
+export function fillProviderUrl(provider: ProviderDefinition, template: string, config: Readonly<Record<string, string | undefined>>): string {
+  const filled = fillFromConnection(provider, template, config, true);
   checkProviderUrl(provider, filled);
   return filled;
+}
+
+/** The test request's URL: the base URL joined with the filled test path, checked against the hosts. */
+export function providerTestUrl(provider: ProviderDefinition, baseUrl: string, config: Readonly<Record<string, string>>): URL {
+  const path = provider.api.test ? fillFromConnection(provider, provider.api.test.path, config, true) : '';
+  return checkProviderUrl(provider, baseUrl.replace(/\/+$/, '') + path);
+}
+
+/** A host as an error message may show it: only a plain host name (it is caller-set config). */
+export function shownHost(host: string): string {
+  return /^[a-z0-9.-]{1,253}$/.test(host) ? ` (${host})` : '';
 }
 
 /**
