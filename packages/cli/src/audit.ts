@@ -4,7 +4,7 @@
  * transaction as the change (or, for a reveal, before the value is printed).
  */
 import { userInfo } from 'node:os';
-import type { Actor, AuditAction, AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
+import type { AuditAction, AuditDetailValue, AuditEventInput, AuditWith, Coffer } from '@coffer/core';
 
 function actor(): string {
   try {
@@ -14,10 +14,6 @@ function actor(): string {
   }
 }
 
-/** The CLI user, for core calls that audit themselves: `coffer.as(cliActor())`. */
-export function cliActor(): Actor {
-  return { actor: actor() };
-}
 
 export interface CliAuditSubject {
   action: AuditAction;

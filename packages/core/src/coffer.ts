@@ -19,9 +19,9 @@ import {
 } from './keys/root-key-provider.js';
 import { openStore, parseDatabaseUrl, type Store } from './store/database.js';
 import { migrateToLatest, type MigrationProgress } from './store/migrations/index.js';
-import { Secrets, type RevealedSecret } from './vault/secrets.js';
+import { Secrets } from './vault/secrets.js';
 import type { Actor } from './audit/audited.js';
-import type { UsableCredentials } from './connections/connections.js';
+import { actingFactory } from './acting.js';
 import { Tenants } from './tenants/tenants.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -49,23 +49,17 @@ export interface Coffer {
   readonly database: string;
   /**
    * The vault acting as `who` (an API token id, `cli:<user>`, with its address and request id):
-   * calls where plaintext leaves core are audited with that actor. Calls made on the vault
-   * itself are audited as actor `library`.
+   * core audits every change and every call where plaintext leaves it with that actor. Calls
+   * made on the vault itself are audited as actor `library`.
    *
    * @example
    * await coffer.as({ actor: 'job:nightly-sync' }).secrets.reveal('acme', 'shopify_token');
    */
-  as(who: Actor): ActingCoffer;
+  as(who: Actor): Coffer;
   /** Resolves when the database answers and the root key is still the current one; throws otherwise. */
   ready(): Promise<void>;
   /** Closes the database and zeroes cached keys. */
   close(): Promise<void>;
-}
-
-/** What `coffer.as(actor)` offers: the calls where plaintext leaves core, audited with that actor. */
-export interface ActingCoffer {
-  readonly secrets: { reveal(tenant: string, name: string, options?: { version?: number }): Promise<RevealedSecret> };
-  readonly connections: { getCredentials(tenant: string, id: string): Promise<UsableCredentials> };
 }
 
 export interface OpenHooks {
@@ -144,25 +138,22 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     const connections = new Connections(store, secrets, providers, audit, oauthOptions);
     const refresher = new TokenRefresher(store, secrets, providers, audit, { ...oauthOptions, ...hooks.refresh });
     connections.useRefresher(refresher);
-    return Object.freeze({
+    const modules = {
       tenants: new Tenants(store, keyring, audit, (tenant) => tokens.forgetTenant(tenant)),
       secrets,
       keys,
       tokens,
-      audit,
       connections,
       connect: new ConnectSessions(store, keyring, secrets, providers, connections, audit, oauthOptions),
+    };
+    const coffer: Coffer = Object.freeze({
+      ...modules,
+      audit,
       refresher,
       providers,
       config,
       database: store.description,
-      as: (who: Actor): ActingCoffer => {
-        const actor: Actor = Object.freeze({ actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null });
-        return {
-          secrets: { reveal: (tenant, name, options = {}) => secrets.reveal(tenant, name, { ...options, as: actor }) },
-          connections: { getCredentials: (tenant, id) => connections.getCredentials(tenant, id, { as: actor }) },
-        };
-      },
+      as: (who: Actor): Coffer => actAs(who),
       ready: () => keyring!.check(),
       async close() {
         // Keys are zeroed once the database is closed: no write still in flight can then seal
@@ -176,6 +167,8 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
         }
       },
     });
+    const actAs = actingFactory(coffer, modules);
+    return coffer;
   } catch (err) {
     await store.close();
     auditKeys?.close();

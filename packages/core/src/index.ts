@@ -1,5 +1,5 @@
 /** Public surface of @coffer/core. Anything not exported here is internal. */
-export { createCoffer, initCoffer, type Coffer, type ActingCoffer, type InitResult, type OpenHooks } from './coffer.js';
+export { createCoffer, initCoffer, type Coffer, type InitResult, type OpenHooks } from './coffer.js';
 export { configFromEnv, resolveConfig, type CofferConfig, type ResolvedConfig } from './config/config.js';
 export { CofferError, ERROR_CODES, isCofferError, type ErrorCode } from './errors.js';
 export { seal, open, readKeyId, encodeContext, OVERHEAD_BYTES, type CipherContext, type Purpose } from './crypto/envelope.js';

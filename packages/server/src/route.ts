@@ -33,6 +33,7 @@ export interface RouteContext<P, Q, B> {
   /** The authenticated caller; undefined on public routes. */
   readonly principal: Principal | undefined;
   readonly audit: AuditContext;
+  /** The vault acting as the caller (`coffer.as(actor)`): core audits what the handler does. */
   readonly coffer: Coffer;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
@@ -217,7 +218,10 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
       const params = parse(def.params, request.params, 'params');
       const query = parse(def.query, request.query, 'query');
       const body = parse(def.body, request.body ?? {}, 'body');
-      const result = await def.handler({ params, query, body, principal, audit: deps.auditContext(request, principal), coffer: deps.coffer, request, reply, publicUrl: deps.publicUrl(request) });
+      const audit = deps.auditContext(request, principal);
+      // The vault acting as this caller: core audits the request's changes and reveals with its actor.
+      const coffer = deps.coffer.as(audit.actor);
+      const result = await def.handler({ params, query, body, principal, audit, coffer, request, reply, publicUrl: deps.publicUrl(request) });
       // A handler that answered itself (a redirect) is done.
       if (reply.sent) return reply;
       reply.code(def.status ?? 200);

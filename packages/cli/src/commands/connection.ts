@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, SilentExit, table, UsageError, when } from '../output.js';
-import { cliActor, cliAudit, recordCli } from '../audit.js';
+import { cliAudit, recordCli } from '../audit.js';
 
 /** `--config shop=acme.myshopify.com` (repeatable). */
 const keyValue = (text: string, previous: Record<string, string> = {}) => {
@@ -210,7 +210,7 @@ export function registerConnection(program: Command, io: Io): void {
     .action(async (id: string, flags: { tenant: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       // Core records the read before it returns the credentials; if it cannot, nothing is printed (fail closed).
-      const creds = await withCoffer(ctx, (coffer) => coffer.as(cliActor()).connections.getCredentials(flags.tenant, id));
+      const creds = await withCoffer(ctx, (coffer) => coffer.connections.getCredentials(flags.tenant, id));
       io.stdout.write(`${JSON.stringify(creds, null, 2)}\n`);
     });
 }

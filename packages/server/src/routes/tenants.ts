@@ -1,8 +1,6 @@
 /** Tenants (admin tokens only). */
-import type { Tenant as TenantInfo } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
 import { Tenant, TenantId, TenantParams, toJson } from './schemas.js';
 
 export const tenantRoutes = [
@@ -16,10 +14,8 @@ export const tenantRoutes = [
     status: 201,
     response: Tenant,
     errors: ['TENANT_EXISTS'],
-    async handler({ body, coffer, audit }) {
-      const t = await audited<TenantInfo>(audit, { action: 'tenant.create', tenant: body.id, target: body.id }, (within) =>
-        coffer.tenants.create(body.id, { ...(body.name ? { name: body.name } : {}), audit: within }),
-      );
+    async handler({ body, coffer }) {
+      const t = await coffer.tenants.create(body.id, body.name ? { name: body.name } : {});
       return toJson(t) as never;
     },
   }),
@@ -42,8 +38,8 @@ export const tenantRoutes = [
     access: { kind: 'admin' },
     params: TenantParams,
     response: z.object({ id: z.string(), deleted: z.literal(true) }),
-    async handler({ params, coffer, audit }) {
-      await audited<void>(audit, { action: 'tenant.delete', tenant: params.tenant, target: params.tenant }, (within) => coffer.tenants.delete(params.tenant, { audit: within }));
+    async handler({ params, coffer }) {
+      await coffer.tenants.delete(params.tenant);
       return { id: params.tenant, deleted: true as const };
     },
   }),
