@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createCoffer } from '@coffer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../core/test/support/backends.js';
+import { withAuditUnwritable } from '../../core/test/helpers.js';
 import { allAuditRows, expectApiError, expectErrorBody, expectNoneIn, hex, rawDb, startTestServer, type RawDb, type TestServer } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -320,15 +321,8 @@ forEachBackend('audit log over HTTP', (backend) => {
       sensitive.push(reveal.token);
     });
 
-    /** Makes every audit insert fail for real, runs `fn`, and always restores the table. */
-    async function withAuditBroken(fn: () => Promise<void>): Promise<void> {
-      await db.run('alter table audit_events rename to audit_events_parked');
-      try {
-        await fn();
-      } finally {
-        await db.run('alter table audit_events_parked rename to audit_events');
-      }
-    }
+    /** Makes every audit insert fail for real (the chain and the SQLite outbox), runs `fn`, and always restores them. */
+    const withAuditBroken = (fn: () => Promise<void>): Promise<void> => withAuditUnwritable(backend(), fn);
 
     it('a reveal whose audit event cannot be written returns 503 AUDIT_UNAVAILABLE and no value; it works again once restored', async () => {
       const before = await headSeq();
