@@ -25,6 +25,7 @@ import { actingFactory } from './acting.js';
 import { Tenants } from './tenants/tenants.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AuditCheckpoints } from './audit/checkpoints.js';
 import { Connections } from './connections/connections.js';
 import { ConnectSessions } from './oauth/connect-sessions.js';
 import { TokenRefresher } from './oauth/token-refresher.js';
@@ -37,6 +38,8 @@ export interface Coffer {
   readonly keys: KeyAdmin;
   readonly tokens: ApiTokens;
   readonly audit: AuditLog;
+  /** Signed checkpoints of the audit chain head, and verification of the log against them. */
+  readonly checkpoints: AuditCheckpoints;
   readonly connections: Connections;
   /** OAuth connect sessions (authorization code flow with PKCE). */
   readonly connect: ConnectSessions;
@@ -149,6 +152,7 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     const coffer: Coffer = Object.freeze({
       ...modules,
       audit,
+      checkpoints: new AuditCheckpoints(store, audit, auditKeys, config),
       refresher,
       providers,
       config,

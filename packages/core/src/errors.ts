@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   OUTBOUND_FAILED: 'An outside server could not be reached (DNS, connection refused or reset, TLS) or answered with malformed HTTP.',
   // audit
   AUDIT_UNAVAILABLE: 'The audit log could not be written, so the operation was refused.',
+  AUDIT_CHECKPOINT_MISMATCH: 'The audit log no longer holds a checkpoint this vault signed (events were cut or rewritten), so no new checkpoint is signed over it.',
   // generic
   INVALID_ARGUMENT: 'An argument is malformed.',
   INTERNAL: 'An unexpected internal error.',

@@ -47,6 +47,21 @@ export {
   type AuditPage,
   type VerifyResult,
 } from './audit/audit-log.js';
+export {
+  AuditCheckpoints,
+  CHECKPOINT_FORMAT,
+  parseCheckpoint,
+  verifyCheckpoint,
+  newestCheckpoint,
+  assertCheckpointDirAllowed,
+  type CheckpointPayload,
+  type SignedCheckpoint,
+  type CheckpointPublicKey,
+  type CheckpointSignatureCheck,
+  type CheckpointVerification,
+  type WrittenCheckpoint,
+} from './audit/checkpoints.js';
+export { parseEd25519PublicKeys, ed25519KeyId } from './crypto/ed25519.js';
 export type { TokenKind } from './store/schema.js';
 export { LIBRARY_ACTOR, type Actor } from './audit/audited.js';
 export { Connections, ownedSecretName, type ConnectionInfo, type ConnectionPage, type ConnectionStatus, type CreateConnectionInput, type UpdateConnectionInput, type UsableCredentials } from './connections/connections.js';

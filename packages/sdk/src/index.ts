@@ -131,6 +131,45 @@ export interface VerifyResult {
   /** Runs of plain SHA-256 events (a log from before audit keys) and of events MACed under an audit key. */
   segments: Array<{ from: number; to: number; keyed: false } | { from: number; to: number; keyed: true; keyVersion: number }>;
 }
+/** A signed audit checkpoint, exactly as its file holds it: the chain head signed with Ed25519. */
+export interface AuditCheckpoint {
+  format: 'coffer-audit-checkpoint/1';
+  /** The newest event covered (0: an empty log). */
+  seq: number;
+  hash: string;
+  at: string;
+  keyVersion: number;
+  keyId: string;
+  /** Base64 Ed25519 signature of the other fields (canonical JSON). */
+  signature: string;
+  /** Base64 raw public key; trust it only if it matches one you hold (`audit.publicKeys()`). */
+  publicKey: string;
+}
+export interface AuditPublicKey {
+  version: number;
+  keyId: string;
+  current: boolean;
+  /** Raw 32 bytes, base64. */
+  publicKey: string;
+  /** SPKI PEM. */
+  pem: string;
+}
+/** `POST /v1/audit/verify`: the log checked against a checkpoint. */
+export interface CheckpointVerification {
+  ok: boolean;
+  reason: string | null;
+  problems: string[];
+  checkpoint: Omit<AuditCheckpoint, 'signature' | 'publicKey'>;
+  signatureValid: boolean;
+  /** Whether the checkpoint's key is this vault's audit key of its version. */
+  vaultKey: boolean;
+  /** Events 1 to this seq are proven unchanged since the checkpoint; null when not. */
+  anchoredThrough: number | null;
+  /** Events after the checkpoint. */
+  unanchored: number;
+  head: { seq: number; hash: string };
+  chain: VerifyResult | null;
+}
 
 /** An error answered by the API, with its stable code (`CAS_MISMATCH`, `FORBIDDEN`, …). */
 export type AuthMode = 'api_key' | 'basic' | 'oauth2' | 'oauth2_client_credentials' | 'custom';
@@ -332,6 +371,16 @@ export class CofferClient {
   readonly audit = {
     list: (tenant: string, q: AuditQuery = {}) => this.request<Page<AuditEvent, number>>('GET', `/v1/tenants/${seg(tenant)}/audit${query({ ...q })}`),
     verify: () => this.request<VerifyResult>('GET', '/v1/audit/verify'),
+    /** Signs a checkpoint of the chain head now (admin); `file` is where the server wrote it, if it has a checkpoint directory. */
+    checkpoint: () => this.request<AuditCheckpoint & { file: string | null }>('POST', '/v1/audit/checkpoints'),
+    /** The public keys that check checkpoints, one per audit key version (admin). */
+    publicKeys: async () => (await this.request<{ items: AuditPublicKey[] }>('GET', '/v1/audit/public-keys')).items,
+    /** Verifies the log against a checkpoint (the file's JSON, or what `checkpoint()` returned) (admin). */
+    verifyCheckpoint: (checkpoint: AuditCheckpoint & { file?: string | null }) => {
+      // The route takes the checkpoint exactly; `file` is where one server wrote it, not part of it.
+      const { file: _file, ...body } = checkpoint;
+      return this.request<CheckpointVerification>('POST', '/v1/audit/verify', body);
+    },
   };
 
   readonly providers = {

@@ -9,6 +9,7 @@ import { createAuthenticator, RateLimitedError, type AuthOptions } from './auth.
 import { auditContextFor } from './audit-context.js';
 import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startAuditCheckpointJob, type AuditCheckpointJobOptions } from './jobs/audit-checkpoints.js';
 import { buildOpenApi, DOCS_HEADERS, renderDocs } from './openapi.js';
 import { guard, registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
@@ -37,6 +38,11 @@ export interface AppDeps {
    * are built on it. Without it, the address the request came to is used.
    */
   publicUrl?: string | (() => string);
+  /**
+   * Signed audit checkpoints written to a directory (COFFER_AUDIT_CHECKPOINT_DIR) every N events
+   * or interval, and once more at close; `POST /v1/audit/checkpoints` writes there too.
+   */
+  auditCheckpoints?: AuditCheckpointJobOptions;
 }
 
 const MAX_PARAM_LENGTH = 400;
@@ -152,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/docs', async (_request, reply) => reply.headers(DOCS_HEADERS).type('text/html; charset=utf-8').send(docsHtml));
 
   for (const def of ROUTES) registerRoute(app, routeDeps, def);
+  if (deps.auditCheckpoints) startAuditCheckpointJob(app, deps.coffer, metrics.registry, deps.auditCheckpoints);
   return app;
 }
 

@@ -2,7 +2,7 @@
  * Starts the service: initialises the embedded default on first run, opens the vault, makes
  * the first admin token when there is none, listens, and drains in-flight requests on SIGTERM.
  */
-import { CofferError, createCoffer, initCoffer, parseDatabaseUrl, type Coffer, type ResolvedConfig } from '@coffer/core';
+import { assertCheckpointDirAllowed, CofferError, createCoffer, initCoffer, parseDatabaseUrl, type Coffer, type ResolvedConfig } from '@coffer/core';
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -12,6 +12,7 @@ import { buildApp, buildMetricsApp } from './app.js';
 import { createRedisClient } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { startRefreshJob } from './jobs/token-refresh-job.js';
+import { auditCheckpointJobOf, type AuditCheckpointJob } from './jobs/audit-checkpoints.js';
 
 export interface ServerOptions {
   host: string;
@@ -31,6 +32,12 @@ export interface ServerOptions {
   metricsPort: number | undefined;
   /** Its address; default 127.0.0.1. */
   metricsHost: string;
+  /** Where signed audit checkpoints are written (never inside the data directory); none when undefined. */
+  auditCheckpointDir: string | undefined;
+  /** A checkpoint after this many events (default 1000)… */
+  auditCheckpointEveryEvents?: number;
+  /** …or this long after the last one, whichever comes first (default 60 s). */
+  auditCheckpointIntervalMs?: number;
 }
 
 const ServerEnv = z.object({
@@ -46,6 +53,7 @@ const ServerEnv = z.object({
   COFFER_REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'COFFER_REDIS_URL must be a redis:// or rediss:// URL').optional(),
   COFFER_METRICS_HOST: z.string().min(1, 'COFFER_METRICS_HOST must not be empty').optional(),
   COFFER_METRICS_PORT: z.coerce.number({ error: 'COFFER_METRICS_PORT must be a port number' }).int('COFFER_METRICS_PORT must be a port number').min(0).max(65535).optional(),
+  COFFER_AUDIT_CHECKPOINT_DIR: z.string().min(1, 'COFFER_AUDIT_CHECKPOINT_DIR must not be empty').optional(),
 });
 
 /** Server options from the environment, flags winning; a bad value names its variable. */
@@ -68,6 +76,9 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Serv
     redisUrl: flags.redisUrl ?? e.COFFER_REDIS_URL,
     metricsPort: flags.metricsPort ?? e.COFFER_METRICS_PORT,
     metricsHost: flags.metricsHost ?? e.COFFER_METRICS_HOST ?? '127.0.0.1',
+    auditCheckpointDir: flags.auditCheckpointDir ?? e.COFFER_AUDIT_CHECKPOINT_DIR,
+    ...(flags.auditCheckpointEveryEvents !== undefined ? { auditCheckpointEveryEvents: flags.auditCheckpointEveryEvents } : {}),
+    ...(flags.auditCheckpointIntervalMs !== undefined ? { auditCheckpointIntervalMs: flags.auditCheckpointIntervalMs } : {}),
   };
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new ServerConfigError('--port must be a port number (0-65535)');
   return Object.freeze(options);
@@ -93,11 +104,25 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ResolvedConfig, options: ServerOptions): Promise<RunningServer> {
+  // Before anything is opened: a checkpoint next to the log it anchors would anchor nothing.
+  if (options.auditCheckpointDir !== undefined) {
+    try {
+      assertCheckpointDirAllowed(options.auditCheckpointDir, config);
+    } catch (err) {
+      throw new ServerConfigError(`COFFER_AUDIT_CHECKPOINT_DIR: ${(err as Error).message}`);
+    }
+  }
   const location = parseDatabaseUrl(config.databaseUrl);
   const fresh = location.dialect === 'sqlite' ? !existsSync(location.target) : false;
   if (fresh || (config.rootKey === undefined && !existsSync(config.rootKeyFile))) await initCoffer(config);
   const metrics = createMetrics({ processMetrics: true });
-  const coffer = await createCoffer({ ...config, createIfMissing: true }, { onAuditCommit: (n) => metrics.auditEvents.inc(n) });
+  // Set once the app is built: counts events for the checkpoint writer (an addition per commit).
+  let checkpointJob: AuditCheckpointJob | undefined;
+  const onAuditCommit = (n: number) => {
+    metrics.auditEvents.inc(n);
+    checkpointJob?.noteEvents(n);
+  };
+  const coffer = await createCoffer({ ...config, createIfMissing: true }, { onAuditCommit });
   let redis: Redis | undefined;
   let metricsApp: FastifyInstance | undefined;
   try {
@@ -123,7 +148,17 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
       trustProxy: options.trustProxy,
       auth: { failuresPerWindow: options.authFailuresPerMinute, windowSeconds: 60, ...(redis ? { redis } : {}) },
       publicUrl: () => options.publicUrl ?? listeningUrl,
+      ...(options.auditCheckpointDir !== undefined
+        ? {
+            auditCheckpoints: {
+              dir: options.auditCheckpointDir,
+              ...(options.auditCheckpointEveryEvents !== undefined ? { everyEvents: options.auditCheckpointEveryEvents } : {}),
+              ...(options.auditCheckpointIntervalMs !== undefined ? { intervalMs: options.auditCheckpointIntervalMs } : {}),
+            },
+          }
+        : {}),
     });
+    checkpointJob = auditCheckpointJobOf(app);
     const bootstrap = await coffer.tokens.createBootstrapToken();
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();
@@ -168,6 +203,7 @@ export async function startServer(config: ResolvedConfig, options: ServerOptions
       },
     };
   } catch (err) {
+    await checkpointJob?.stop();
     await metricsApp?.close();
     redis?.disconnect();
     await coffer.close();

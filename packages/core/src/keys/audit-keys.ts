@@ -5,14 +5,25 @@
  * after an old root key is retired.
  *
  * They are unwrapped once at open and held until close, when they are zeroed.
+ *
+ * Each version also gives the Ed25519 key that signs audit checkpoints (audit/checkpoints.ts),
+ * derived from it with HKDF: so the signing key needs no table, wrap, rewrap or retire logic of
+ * its own, survives every root rotation unchanged, and is exactly as protected as the audit key.
  */
 import { CofferError } from '../errors.js';
 import { generateKey } from '../crypto/key-check.js';
+import { deriveEd25519, type Ed25519KeyPair, type Ed25519PublicKey } from '../crypto/ed25519.js';
 import type { AuditKey, AuditKeySet } from '../audit/audit-chain.js';
 import type { Store } from '../store/database.js';
 import type { Keyring } from './keyring.js';
 
+/** HKDF info of the checkpoint signing key; a new derivation would be a new label (v2). */
+const CHECKPOINT_SIGNING_INFO = 'coffer audit checkpoint signing key v1';
+
 export class AuditKeys implements AuditKeySet {
+  /** Public halves of the signing keys, per version: not secret, so kept once derived. */
+  private readonly publicKeys = new Map<number, Ed25519PublicKey>();
+
   private constructor(
     private readonly keys: Map<number, AuditKey>,
     readonly current: AuditKey,
@@ -65,10 +76,38 @@ export class AuditKeys implements AuditKeySet {
     return this.keys.get(version);
   }
 
+  /** Every audit key version held, oldest first. */
+  versions(): number[] {
+    return [...this.keys.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * The checkpoint signing key of audit key `version`. Derived on each call and not kept: a
+   * KeyObject cannot be zeroed at close, and a checkpoint a minute makes the derivation
+   * (about a millisecond) nothing worth caching.
+   */
+  signingKey(version: number): Ed25519KeyPair {
+    const key = this.keys.get(version);
+    if (!key) throw new CofferError('KEY_NOT_FOUND', `Audit key version ${version} is not held (unknown, or the vault is closed).`);
+    const pair = deriveEd25519(key.key, CHECKPOINT_SIGNING_INFO);
+    this.publicKeys.set(version, { publicKey: pair.publicKey, keyId: pair.keyId });
+    return pair;
+  }
+
+  /** The public checkpoint key of audit key `version`; undefined when that version is not held. */
+  publicKey(version: number): Ed25519PublicKey | undefined {
+    const known = this.publicKeys.get(version);
+    if (known) return known;
+    if (!this.keys.has(version)) return undefined;
+    const { publicKey, keyId } = this.signingKey(version);
+    return { publicKey, keyId };
+  }
+
   /** Zeroes every audit key. Call it once nothing appends any more (after the database is closed). */
   close(): void {
     for (const k of this.keys.values()) k.key.fill(0);
     this.keys.clear();
+    this.publicKeys.clear();
   }
 }
 
