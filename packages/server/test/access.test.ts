@@ -27,6 +27,8 @@ const SAMPLE_BODIES: Record<string, (ctx: { tenant: string }) => unknown> = {
   'POST /v1/tenants/:tenant/connections/:id/credentials': () => ({}),
   'POST /v1/tenants/:tenant/connect/sessions': () => ({ provider: 'xero', returnUrl: 'https://app.example.com/connected' }),
   'PUT /v1/tenants/:tenant/connect/return-origins': () => ({ origins: ['https://app.example.com'] }),
+  // Well-formed, signed by nobody: the answer is a verification that fails, not a 400.
+  'POST /v1/audit/verify': () => ({ format: 'coffer-audit-checkpoint/1', seq: 0, hash: '0'.repeat(64), at: '2024-01-01T00:00:00.000Z', keyVersion: 1, keyId: '0'.repeat(16), signature: `${'A'.repeat(86)}==`, publicKey: `${'A'.repeat(43)}=` }),
 };
 
 function bodyFor(route: Route, tenant: string): unknown {
