@@ -22,6 +22,8 @@ export function registerServe(program: Command, io: Io, onServer?: (stop: () => 
       const lines = [`Coffer is listening on ${server.url}`, `  database  ${server.coffer.database}`];
       // COFFER_METRICS_PORT: a scraper's listener, served without a token.
       if (server.metricsUrl) lines.push(`  metrics   ${server.metricsUrl}/metrics (no token)`);
+      // COFFER_AUDIT_CHECKPOINT_DIR: signed checkpoints of the audit log, to ship off this machine.
+      if (options.auditCheckpointDir !== undefined) lines.push(`  audit checkpoints  ${options.auditCheckpointDir} (every 1,000 events or 60 s)`);
       if (server.adminToken) {
         lines.push(
           '',
