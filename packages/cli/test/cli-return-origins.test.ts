@@ -24,8 +24,14 @@ forEachBackendInParallel('coffer tenant return-origins', (backend) => {
     expectError(await run(['tenant', 'return-origins', 'set', 'nobody', 'https://app.example.com']), 'TENANT_NOT_FOUND');
     expect(okJson(await run(['tenant', 'return-origins', 'show', 'shop', '--json']))).toEqual(set);
     expect(okJson(await run(['tenant', 'return-origins', 'set', 'shop', '--json']))).toEqual({ tenant: 'shop', origins: null });
-    const events = okJson<{ items: Array<{ action: string; details: Record<string, unknown> }> }>(await run(['audit', 'list', '--tenant', 'shop', '--json']));
-    const changes = events.items.filter((e) => e.action === 'tenant.return_origins.update');
+    const events = okJson<{ items: Array<{ action: string; actor: string; outcome: string; code: string | null; details: Record<string, unknown> }> }>(await run(['audit', 'list', '--tenant', 'shop', '--json']));
+    const updates = events.items.filter((e) => e.action === 'tenant.return_origins.update');
+    expect(updates.every((e) => e.actor.startsWith('cli'))).toBe(true);
+    const changes = updates.filter((e) => e.outcome === 'success');
     expect(changes.map((e) => e.details.origins).sort()).toEqual(['', 'https://app.example.com http://127.0.0.1:4000']);
+    // The refused lists are recorded too (core audits failures), without the origins asked for.
+    const refused = updates.filter((e) => e.outcome === 'failure');
+    expect(refused.map((e) => e.code)).toEqual(['INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
+    expect(JSON.stringify(refused)).not.toContain('app.example.com/path');
   });
 });

@@ -15,8 +15,8 @@ export const AUDITED_CALLS = {
   secrets: { put: 3, reveal: 2, delete: 2, undelete: 2, destroy: 2 },
   tokens: { create: 0, revoke: 1 },
   keys: { rotateTenantKey: 1, rewrapTenant: 1, rewrapAll: 0, rotateRootKey: 0, retire: 1 },
-  connections: { create: 2, update: 3, delete: 2, test: 2, refresh: 2, getCredentials: 2 },
-  connect: { create: 2, setReturnOrigins: 2 },
+  connections: { create: 2, update: 3, delete: 2, test: 2, refresh: 2, getCredentials: 2, importBatch: 1, storeAuthorization: 3 },
+  connect: { create: 2, setReturnOrigins: 2, complete: 3 },
 } as const;
 
 type AuditedModule = keyof typeof AUDITED_CALLS;

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CofferError, type Coffer } from '../src/index.js';
+import type { Coffer } from '../src/index.js';
 import { forEachBackend } from './support/backends.js';
 import { startStandIn, type StandIn } from './support/provider-standin.js';
+import { withAuditRefused } from './support/audit-refusal.js';
 import { errorText, expectCode, hex, openCoffer, rawDb, tenantId } from './helpers.js';
 
 const TOKEN = `shpat_${'0123456789abcdef'.repeat(2)}`;
@@ -132,10 +133,10 @@ forEachBackend('connections', (backend) => {
   it('rolls back the secret when creation fails after it was written', async () => {
     const before = await coffer.connections.list(tenant);
     const secretsBefore = (await coffer.secrets.list(tenant)).items.map((s) => s.name);
-    const failing = () => {
-      throw new CofferError('AUDIT_UNAVAILABLE', 'simulated failure after the secret and the row were written');
-    };
-    await expectCode(coffer.connections.create(tenant, { provider: 'standin-shop', config: { shop: 'acme' }, credentials: { access_token: TOKEN } }, { audit: failing }), 'AUDIT_UNAVAILABLE');
+    // The audit event is the last write of the transaction, after the secret and the row.
+    await withAuditRefused(backend(), () =>
+      expectCode(coffer.connections.create(tenant, { provider: 'standin-shop', config: { shop: 'acme' }, credentials: { access_token: TOKEN } }), 'AUDIT_UNAVAILABLE'),
+    );
     expect((await coffer.connections.list(tenant)).items.map((c) => c.id)).toEqual(before.items.map((c) => c.id));
     expect((await coffer.secrets.list(tenant)).items.map((s) => s.name)).toEqual(secretsBefore);
   });

@@ -364,7 +364,8 @@ forEachBackend('OAuth authorization code flow over HTTP', (backend) => {
     const audit = (await s.admin.audit.list(tenant, { limit: 1000 })).items;
     const authorize = audit.filter((e: AuditEvent) => e.action === 'connection.authorize');
     expect(authorize).toHaveLength(1);
-    expect(authorize[0]).toMatchObject({ actor: 'system:oauth', target: connectionId, outcome: 'success', details: { provider: PROVIDER, reauthorized: false } });
+    // The browser acts for its connect link: the session's own event names who asked for the link.
+    expect(authorize[0]).toMatchObject({ actor: `connect:${created.json.id}`, ip: '127.0.0.1', target: connectionId, outcome: 'success', details: { provider: PROVIDER, reauthorized: false } });
     expect(audit.find((e) => e.action === 'connect.session.create')).toMatchObject({ target: created.json.id, outcome: 'success' });
     expect(audit.find((e) => e.action === 'connection.credentials')).toMatchObject({ target: connectionId, outcome: 'success' });
     expectNoneIn(JSON.stringify(audit), [...sensitive, c.values.access_token, set.refresh_token as string], 'the audit log');

@@ -3,7 +3,6 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, SilentExit, table, UsageError, when } from '../output.js';
-import { cliAudit, recordCli } from '../audit.js';
 
 /** `--config shop=acme.myshopify.com` (repeatable). */
 const keyValue = (text: string, previous: Record<string, string> = {}) => {
@@ -68,17 +67,13 @@ export function registerConnection(program: Command, io: Io): void {
       if (flags.secret !== undefined && flags.credentialsFile !== undefined) throw new UsageError('Give --secret or credentials, not both.');
       const credentials = flags.secret === undefined ? await readCredentials(io, flags.credentialsFile) : undefined;
       const c = await withCoffer(ctx, (coffer) =>
-        coffer.connections.create(
-          flags.tenant,
-          {
-            provider: flags.provider,
-            ...(flags.name !== undefined ? { displayName: flags.name } : {}),
-            ...(flags.config ? { config: flags.config } : {}),
-            ...(credentials ? { credentials } : {}),
-            ...(flags.secret !== undefined ? { secret: flags.secret } : {}),
-          },
-          { audit: cliAudit({ action: 'connection.create', tenant: flags.tenant, details: { provider: flags.provider } }, (i) => ({ target: i.id })) },
-        ),
+        coffer.connections.create(flags.tenant, {
+          provider: flags.provider,
+          ...(flags.name !== undefined ? { displayName: flags.name } : {}),
+          ...(flags.config ? { config: flags.config } : {}),
+          ...(credentials ? { credentials } : {}),
+          ...(flags.secret !== undefined ? { secret: flags.secret } : {}),
+        }),
       );
       ctx.out.result(c, () => `Created connection ${c.id}.\n${human(c)}`);
     });
@@ -132,12 +127,7 @@ export function registerConnection(program: Command, io: Io): void {
       const credentials = flags.credentials || flags.credentialsFile !== undefined ? await readCredentials(io, flags.credentialsFile) : undefined;
       if (flags.name === undefined && !flags.config && !credentials) throw new UsageError('Say what to change: --name, --config or --credentials.');
       const c = await withCoffer(ctx, (coffer) =>
-        coffer.connections.update(
-          flags.tenant,
-          id,
-          { ...(flags.name !== undefined ? { displayName: flags.name } : {}), ...(flags.config ? { config: flags.config } : {}), ...(credentials ? { credentials } : {}) },
-          { audit: cliAudit({ action: 'connection.update', tenant: flags.tenant, target: id }) },
-        ),
+        coffer.connections.update(flags.tenant, id, { ...(flags.name !== undefined ? { displayName: flags.name } : {}), ...(flags.config ? { config: flags.config } : {}), ...(credentials ? { credentials } : {}) }),
       );
       ctx.out.result(c, () => `Updated ${c.id}.\n${human(c)}`);
     });
@@ -148,7 +138,7 @@ export function registerConnection(program: Command, io: Io): void {
     .addOption(tenantOption())
     .action(async (id: string, flags: { tenant: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const c = await withCoffer(ctx, (coffer) => coffer.connections.delete(flags.tenant, id, { audit: cliAudit({ action: 'connection.delete', tenant: flags.tenant, target: id }) }));
+      const c = await withCoffer(ctx, (coffer) => coffer.connections.delete(flags.tenant, id));
       ctx.out.result(c, () => `Deleted connection ${c.id}${c.secret.owned ? ` and erased its secret ${c.secret.name}` : ''}.`);
     });
 
@@ -158,9 +148,7 @@ export function registerConnection(program: Command, io: Io): void {
     .addOption(tenantOption())
     .action(async (id: string, flags: { tenant: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const r = await withCoffer(ctx, (coffer) =>
-        coffer.connections.test(flags.tenant, id, { audit: cliAudit({ action: 'connection.test', tenant: flags.tenant, target: id }, (t) => ({ details: { ok: t.ok, status: t.status } })) }),
-      );
+      const r = await withCoffer(ctx, (coffer) => coffer.connections.test(flags.tenant, id));
       ctx.out.result(r, () => (r.ok ? `OK: ${r.connection.provider} answered ${r.status} in ${r.durationMs} ms${r.identifier ? ` (account ${r.identifier})` : ''}.` : `FAILED: ${r.error}.`));
       if (!r.ok) throw new SilentExit(1);
     });
@@ -178,17 +166,16 @@ export function registerConnection(program: Command, io: Io): void {
     .action(async (flags: { tenant: string; provider: string; returnUrl: string; name?: string; config?: Record<string, string>; reconnect?: string; publicUrl?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const base = (flags.publicUrl ?? io.env.COFFER_PUBLIC_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-      const session = await withCoffer(ctx, async (coffer) => {
-        const created = await coffer.connect.create(flags.tenant, {
+      // Core records the session (never the link) with the session itself: if it cannot, no link is made.
+      const session = await withCoffer(ctx, (coffer) =>
+        coffer.connect.create(flags.tenant, {
           provider: flags.provider,
           returnUrl: flags.returnUrl,
           ...(flags.name !== undefined ? { displayName: flags.name } : {}),
           ...(flags.config ? { config: flags.config } : {}),
           ...(flags.reconnect !== undefined ? { connectionId: flags.reconnect } : {}),
-        });
-        await recordCli(coffer, { action: 'connect.session.create', tenant: flags.tenant, target: created.id, details: { provider: flags.provider } });
-        return created;
-      });
+        }),
+      );
       const url = `${base}/v1/connect/${session.linkToken}`;
       ctx.out.result({ id: session.id, url, expiresAt: session.expiresAt }, () => `Send the user to this link (valid once, until ${when(session.expiresAt)}):\n\n  ${url}`);
     });

@@ -48,6 +48,7 @@ export function registerMigrate(program: Command, io: Io): void {
       const mapping = parseMap(flags.map ?? [], flags.provider);
       const total = await countLegacyRows(source);
       const bar = progressBar(ctx.out, flags.dryRun ? 'Checking' : 'Importing');
+      // The vault acts as the CLI user: core records each imported connection as connection.import by cli:<user>.
       const summary = await withCoffer(ctx, (coffer) =>
         importLegacy(coffer, source, mapping, {
           dryRun: flags.dryRun === true,

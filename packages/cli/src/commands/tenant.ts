@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
 import { table, UsageError, when } from '../output.js';
-import { cliAudit } from '../audit.js';
 
 export function registerTenant(program: Command, io: Io): void {
   const tenant = program.command('tenant').description('manage tenants: each has its own keys and secrets');
@@ -55,8 +54,7 @@ export function registerTenant(program: Command, io: Io): void {
     .description('replace them with exact origins such as https://app.example.com (none: clear them)')
     .action(async (id: string, list: string[], _opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const audit = cliAudit<{ origins: string[] }>({ action: 'tenant.return_origins.update', tenant: id, target: id }, (r) => ({ details: { origins: r.origins.join(' ') } }));
-      const set = await withCoffer(ctx, (c) => c.connect.setReturnOrigins(id, list, { audit }));
+      const set = await withCoffer(ctx, (c) => c.connect.setReturnOrigins(id, list));
       ctx.out.result({ tenant: id, origins: set.length === 0 ? null : set }, () => (set.length === 0 ? `Cleared the return origins of tenant ${id}.` : `Tenant ${id} may return to: ${set.join(', ')}.`));
     });
 }

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
-import { auditedRead, LIBRARY_ACTOR, type Actor } from '../audit/audited.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditedChange, auditedRead, LIBRARY_ACTOR, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { AuthMode, ProviderDefinition } from '../providers/provider-schema.js';
@@ -22,8 +22,9 @@ import { applyCredentials, runTestRequest, type AppliedCredentials, type TestRes
 import * as oauth from 'oauth4webapi';
 import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from '../oauth/oauth-client.js';
 import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
+import { checkProviderId } from '../providers/provider-id.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
-import type { TokenRefresher } from '../oauth/token-refresher.js';
+import { refreshOutcomeRecorded, type TokenRefresher } from '../oauth/token-refresher.js';
 
 export type { ConnectionStatus } from '../store/schema.js';
 
@@ -68,6 +69,17 @@ export interface UpdateConnectionInput {
   credentials?: Record<string, string>;
 }
 
+/** The outcome of a completed authorization, to store. */
+export interface AuthorizationInput {
+  /** The connection being re-authorised, or null for a new one. */
+  connectionId: string | null;
+  displayName: string | null;
+  config: Record<string, string>;
+  tokens: TokenSet;
+  /** The caller's bookkeeping, in the same transaction (the connect session's completion). */
+  onCommit: (trx: Kysely<Database>, connectionId: string) => Promise<void>;
+}
+
 /** Credentials valid now, and how to use them. */
 export interface UsableCredentials extends AppliedCredentials {
   connectionId: string;
@@ -84,6 +96,9 @@ export interface ConnectionPage {
 }
 
 const CONNECTION_ID = /^con_[0-9a-f]{20}$/;
+
+/** What `update` may change, in the order its audit event names them. */
+const UPDATABLE_FIELDS = ['config', 'credentials', 'displayName'] as const;
 
 function newConnectionId(): string {
   return `con_${randomBytes(10).toString('hex')}`;
@@ -160,10 +175,26 @@ export class Connections {
     this.refresher = refresher;
   }
 
-  /** Creates a connection and its credentials secret in one transaction. */
-  async create(tenant: string, input: CreateConnectionInput, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+  /**
+   * Creates a connection and its credentials secret in one transaction; audited as
+   * `connection.create`. `canRevealSecrets: false` says the caller may not reveal this tenant's
+   * secrets: it may not make a connection from an existing one either, since the connection
+   * would send it to the provider's host (FORBIDDEN, recorded as denied).
+   */
+  async create(tenant: string, input: CreateConnectionInput, options: { canRevealSecrets?: boolean } & Acting = {}): Promise<ConnectionInfo> {
+    // Malformed ids are refused before anything is recorded: caller text stays out of the log.
     checkTenantId(tenant);
     if (typeof input !== 'object' || input === null) throw new CofferError('INVALID_ARGUMENT', 'A connection needs at least a provider.');
+    const providerId = checkProviderId(input.provider);
+    return auditedChange(this.auditLog, options.as, { action: 'connection.create', tenant, details: { provider: providerId } }, (audit) => {
+      if (input.secret !== undefined && options.canRevealSecrets === false) {
+        throw new CofferError('FORBIDDEN', 'Referencing an existing secret needs the right to reveal it (the secrets:reveal scope); send credentials instead, or act as someone who may reveal the secret.');
+      }
+      return this.createAudited(tenant, input, audit);
+    });
+  }
+
+  private async createAudited(tenant: string, input: CreateConnectionInput, audit: ChangeAudit): Promise<ConnectionInfo> {
     const provider = this.catalog.get(input.provider);
     const displayName = checkText(input.displayName ?? provider.name, 'A connection name', 200);
     const config = checkConfig(provider, input.config);
@@ -209,17 +240,17 @@ export class Connections {
       }
       await trx.insertInto('connections').values(row).execute();
       const info = await this.describe(trx, row);
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
+      await audit.within(trx, { target: info.id });
       return info;
     });
   }
 
   /**
-   * Imports a connection with its credentials inside the caller's transaction (a batch of
-   * `coffer migrate legacy`). Returns null when `importKey` was imported into this tenant
-   * before, which makes re-runs idempotent.
+   * Imports a connection with its credentials inside a batch's transaction (its event is the
+   * batch's). Returns null when `importKey` was imported into this tenant before, which makes
+   * re-runs idempotent.
    */
-  async importWithin(
+  private async importOne(
     trx: Kysely<Database>,
     tenant: string,
     input: { provider: string; displayName?: string; config?: Record<string, string>; credentials: Record<string, string>; importKey: string },
@@ -247,11 +278,13 @@ export class Connections {
 
   /**
    * One batch of `coffer migrate legacy`: rows are checked first (a bad row is reported and
-   * left out), then the good ones are written in one transaction. With `dryRun`, only checked.
+   * left out), then the good ones are written in one transaction, with a `connection.import`
+   * event for each connection made (row number and provider; never a value). With `dryRun`,
+   * only checked, and nothing is recorded.
    */
   async importBatch(
     rows: readonly { row: number; key: string; tenant: string; provider: string; displayName?: string; config: Record<string, string>; credentials: Record<string, string> }[],
-    options: { dryRun: boolean; knownTenants: ReadonlySet<string>; createTenants: boolean },
+    options: { dryRun: boolean; knownTenants: ReadonlySet<string>; createTenants: boolean } & Acting,
   ): Promise<Array<{ row: number; key: string } & ({ outcome: 'imported'; secretName: string } | { outcome: 'skipped' } | { outcome: 'failed'; problem: { code: string; message: string } })>> {
     type Result = Awaited<ReturnType<Connections['importBatch']>>[number];
     const results: Result[] = [];
@@ -276,15 +309,21 @@ export class Connections {
       return results;
     }
     try {
-      const written = await this.store.writeTransaction(async (trx) => {
-        const out: Result[] = [];
-        for (const r of good) {
-          const made = await this.importWithin(trx, r.tenant, { provider: r.provider, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}), config: r.config, credentials: r.credentials, importKey: r.key });
-          if (made) await this.auditLog.appendWithin(trx, { actor: 'system:import', action: 'connection.import', tenant: r.tenant, target: made.id, outcome: 'success', details: { provider: r.provider, row: r.row } });
-          out.push(made ? { row: r.row, key: r.key, outcome: 'imported', secretName: made.secretName } : { row: r.row, key: r.key, outcome: 'skipped' });
-        }
-        return out;
-      });
+      // A batch that fails as a whole (its events cannot be written, say) is recorded as one failed import.
+      const written = await auditedChange(this.auditLog, options.as, { action: 'connection.import' }, (audit) =>
+        this.store.writeTransaction(async (trx) => {
+          const out: Result[] = [];
+          const events: { facts: { tenant: string; target: string; details: { provider: string; row: number } } }[] = [];
+          for (const r of good) {
+            const made = await this.importOne(trx, r.tenant, { provider: r.provider, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}), config: r.config, credentials: r.credentials, importKey: r.key });
+            if (made) events.push({ facts: { tenant: r.tenant, target: made.id, details: { provider: r.provider, row: r.row } } });
+            out.push(made ? { row: r.row, key: r.key, outcome: 'imported', secretName: made.secretName } : { row: r.row, key: r.key, outcome: 'skipped' });
+          }
+          // One event per connection made; none when every row was imported before.
+          await audit.manyWithin(trx, events);
+          return out;
+        }),
+      );
       results.push(...written);
     } catch (err) {
       // The whole batch rolled back; a re-run picks these rows up again.
@@ -319,11 +358,20 @@ export class Connections {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
   }
 
-  /** Renames, changes config, or replaces credentials (a new version of the connection's secret). */
-  async update(tenant: string, id: string, change: UpdateConnectionInput, options: { audit?: AuditWith<ConnectionInfo> } = {}): Promise<ConnectionInfo> {
+  /**
+   * Renames, changes config, or replaces credentials (a new version of the connection's secret);
+   * audited as `connection.update` with the names of the fields changed.
+   */
+  async update(tenant: string, id: string, change: UpdateConnectionInput, options: Acting = {}): Promise<ConnectionInfo> {
     checkTenantId(tenant);
     checkConnectionId(id);
     if (typeof change !== 'object' || change === null) throw new CofferError('INVALID_ARGUMENT', 'Say what to change: displayName, config or credentials.');
+    // Only the fields this call knows are named, never the caller's own keys.
+    const fields = UPDATABLE_FIELDS.filter((f) => change[f] !== undefined).join(',');
+    return auditedChange(this.auditLog, options.as, { action: 'connection.update', tenant, target: id, details: { fields } }, (audit) => this.updateAudited(tenant, id, change, audit));
+  }
+
+  private async updateAudited(tenant: string, id: string, change: UpdateConnectionInput, audit: ChangeAudit): Promise<ConnectionInfo> {
     const displayName = change.displayName === undefined ? undefined : checkText(change.displayName, 'A connection name', 200);
     return this.store.writeTransaction(async (trx) => {
       const row = await this.find(trx, tenant, id, true);
@@ -344,15 +392,19 @@ export class Connections {
       if (change.credentials !== undefined) Object.assign(set, { status: 'active', last_error: null, identifier: null });
       await trx.updateTable('connections').set(set).where('id', '=', id).where('tenant_id', '=', tenant).execute();
       const info = await this.describe(trx, { ...row, ...set });
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info));
+      await audit.within(trx);
       return info;
     });
   }
 
-  /** Deletes a connection and erases the secret it owns (a referenced secret is left alone). */
-  async delete(tenant: string, id: string, options: { audit?: AuditWith<ConnectionInfo & { revocation: string }> } = {}): Promise<ConnectionInfo & { revocation: 'revoked' | 'not_supported' | 'failed' }> {
+  /** Deletes a connection and erases the secret it owns (a referenced secret is left alone); audited as `connection.delete`. */
+  async delete(tenant: string, id: string, options: Acting = {}): Promise<ConnectionInfo & { revocation: 'revoked' | 'not_supported' | 'failed' }> {
     checkTenantId(tenant);
     checkConnectionId(id);
+    return auditedChange(this.auditLog, options.as, { action: 'connection.delete', tenant, target: id }, (audit) => this.deleteAudited(tenant, id, audit));
+  }
+
+  private async deleteAudited(tenant: string, id: string, audit: ChangeAudit): Promise<ConnectionInfo & { revocation: 'revoked' | 'not_supported' | 'failed' }> {
     // Revoked at the provider first (outside any transaction: no lock across the HTTP call).
     const revocation = await this.revokeAtProvider(await this.find(this.store.db, tenant, id));
     return this.store.writeTransaction(async (trx) => {
@@ -360,9 +412,8 @@ export class Connections {
       const info = await this.describe(trx, row);
       if (row.owns_secret === 1) await this.secrets.eraseWithin(trx, tenant, row.secret_name);
       await trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenant).execute();
-      const result = { ...info, revocation };
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
-      return result;
+      await audit.within(trx);
+      return { ...info, revocation };
     });
   }
 
@@ -415,13 +466,35 @@ export class Connections {
     return { usable, config };
   }
 
-  /** Refreshes an OAuth connection's token now (the proactive job, or an operator). */
-  async refresh(tenant: string, id: string): Promise<ConnectionInfo> {
+  /**
+   * Refreshes an OAuth connection's token when it is due (an operator, or an application before
+   * a job). The attempt is recorded as `connection.refresh` by the refresher, with the caller as
+   * actor, in the transaction that stores the new token; a call refused before any attempt (no
+   * such connection, not OAuth, backing off) is recorded as a failure here. A call that finds
+   * the token fresh, or shares an attempt already running in this process, changes nothing and
+   * adds no event of its own.
+   */
+  async refresh(tenant: string, id: string, options: Acting = {}): Promise<ConnectionInfo> {
     checkTenantId(tenant);
-    const row = await this.find(this.store.db, tenant, checkConnectionId(id));
-    if (row.auth_mode !== 'oauth2' && row.auth_mode !== 'oauth2_client_credentials') throw new CofferError('CONNECTION_INVALID', `Connection ${id} does not use OAuth; there is no token to refresh.`);
-    await this.requireRefresher().refresh(tenant, row.id);
+    checkConnectionId(id);
+    const who = options.as ?? LIBRARY_ACTOR;
+    try {
+      const row = await this.find(this.store.db, tenant, id);
+      if (row.auth_mode !== 'oauth2' && row.auth_mode !== 'oauth2_client_credentials') throw new CofferError('CONNECTION_INVALID', `Connection ${id} does not use OAuth; there is no token to refresh.`);
+      await this.requireRefresher().refresh(tenant, row.id, who);
+    } catch (err) {
+      await this.recordRefusedRefresh(who, tenant, id, err);
+      throw err;
+    }
     return this.get(tenant, id);
+  }
+
+  /** A refresh refused before any attempt, recorded like any failed call; an attempt's own outcome is the refresher's. */
+  private async recordRefusedRefresh(who: Actor, tenant: string, id: string, err: unknown): Promise<void> {
+    const code = err instanceof CofferError ? err.code : 'INTERNAL';
+    // The log itself failing cannot be recorded in it.
+    if (code === 'AUDIT_UNAVAILABLE' || refreshOutcomeRecorded(err)) return;
+    await this.auditLog.append({ actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null, action: 'connection.refresh', tenant, target: id, outcome: 'failure', code, details: {} });
   }
 
   private requireRefresher(): TokenRefresher {
@@ -446,14 +519,21 @@ export class Connections {
 
   /**
    * Stores the tokens of a completed authorization: a new connection, or new tokens for the
-   * connection being re-authorised, with its audit event and the caller's bookkeeping, in one
-   * transaction. Returns the connection id.
+   * connection being re-authorised, with its `connection.authorize` event and the caller's
+   * bookkeeping, in one transaction. Returns the connection id. A connect session's callback
+   * acts as `connect:<session id>`.
    */
   async storeAuthorization(
     tenant: string,
     provider: ProviderDefinition,
-    input: { connectionId: string | null; displayName: string | null; config: Record<string, string>; tokens: TokenSet; onCommit: (trx: Kysely<Database>, connectionId: string) => Promise<void> },
+    input: AuthorizationInput,
+    options: Acting = {},
   ): Promise<string> {
+    const subject = { action: 'connection.authorize' as const, tenant, target: input.connectionId, details: { provider: provider.id, reauthorized: input.connectionId !== null } };
+    return auditedChange(this.auditLog, options.as, subject, (audit) => this.storeAuthorizationAudited(tenant, provider, input, audit));
+  }
+
+  private async storeAuthorizationAudited(tenant: string, provider: ProviderDefinition, input: AuthorizationInput, audit: ChangeAudit): Promise<string> {
     const now = Date.now();
     return this.store.writeTransaction(async (trx) => {
       let id = input.connectionId;
@@ -485,14 +565,7 @@ export class Connections {
         await trx.insertInto('connections').values(row).execute();
       }
       await input.onCommit(trx, id);
-      await this.auditLog.appendWithin(trx, {
-        actor: 'system:oauth',
-        action: 'connection.authorize',
-        tenant,
-        target: id,
-        outcome: 'success',
-        details: { provider: provider.id, reauthorized: input.connectionId !== null },
-      });
+      await audit.within(trx, { target: id });
       return id;
     });
   }
@@ -514,8 +587,18 @@ export class Connections {
     }
   }
 
-  /** Runs the provider's test request and records the outcome on the connection. */
-  async test(tenant: string, id: string, options: { audit?: AuditWith<TestResult> } = {}): Promise<TestResult & { connection: ConnectionInfo }> {
+  /**
+   * Runs the provider's test request and records the outcome on the connection; audited as
+   * `connection.test` with whether the provider accepted the credentials and its status (the
+   * credentials are read inside: no reveal event of their own).
+   */
+  async test(tenant: string, id: string, options: Acting = {}): Promise<TestResult & { connection: ConnectionInfo }> {
+    checkTenantId(tenant);
+    checkConnectionId(id);
+    return auditedChange(this.auditLog, options.as, { action: 'connection.test', tenant, target: id }, (audit) => this.testAudited(tenant, id, audit));
+  }
+
+  private async testAudited(tenant: string, id: string, audit: ChangeAudit): Promise<TestResult & { connection: ConnectionInfo }> {
     const { usable: credentials, config } = await this.usable(tenant, id);
     const provider = this.catalog.get(credentials.provider);
     const result = await runTestRequest(provider, credentials, config, this.options.outbound);
@@ -527,7 +610,7 @@ export class Connections {
       // A connection revoked meanwhile stays revoked.
       if (row.status !== 'revoked') await trx.updateTable('connections').set(set).where('id', '=', id).where('tenant_id', '=', tenant).execute();
       const info = await this.describe(trx, row.status === 'revoked' ? row : { ...row, ...set });
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(result));
+      await audit.within(trx, { details: { ok: result.ok, status: result.status } });
       return info;
     });
     return { ...result, connection };

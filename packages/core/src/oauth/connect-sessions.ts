@@ -13,7 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditedChange, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
 import { open, readKeyId, seal } from '../crypto/envelope.js';
 import { CofferError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
@@ -29,6 +30,7 @@ import type { Connections } from '../connections/connections.js';
 import { describeOAuthError, endpointsFor, exactOrigin, findClientSettings, oauthSettings } from './oauth-client.js';
 import { readTokenSet, tokenSetFrom, type TokenSet } from './token-set.js';
 import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
+import { checkProviderId } from '../providers/provider-id.js';
 import { applyCredentials, runTestRequest } from '../connections/provider-requests.js';
 
 /** How long a connect link and the flow it starts may take. */
@@ -114,12 +116,21 @@ export class ConnectSessions {
   ) {}
 
   /**
-   * A connect link for a provider using the authorization code flow. `publicOrigin` is Coffer's
-   * own public origin: the return URL's origin when the tenant has no allowed return origins.
+   * A connect link for a provider using the authorization code flow; audited as
+   * `connect.session.create` (the session id, never the link), in the transaction that stores
+   * the session: a link whose event cannot be written is never handed out. `publicOrigin` is
+   * Coffer's own public origin: the return URL's origin when the tenant has no allowed return
+   * origins.
    */
-  async create(tenant: string, input: ConnectSessionInput, options: { publicOrigin?: string } = {}): Promise<CreatedConnectSession> {
+  async create(tenant: string, input: ConnectSessionInput, options: { publicOrigin?: string } & Acting = {}): Promise<CreatedConnectSession> {
+    // Malformed ids are refused before anything is recorded: caller text stays out of the log.
     checkTenantId(tenant);
     if (typeof input !== 'object' || input === null) throw new CofferError('INVALID_ARGUMENT', 'A connect session needs a provider and a returnUrl.');
+    const providerId = checkProviderId(input.provider);
+    return auditedChange(this.auditLog, options.as, { action: 'connect.session.create', tenant, details: { provider: providerId } }, (audit) => this.createAudited(tenant, input, options.publicOrigin, audit));
+  }
+
+  private async createAudited(tenant: string, input: ConnectSessionInput, publicOrigin: string | undefined, audit: ChangeAudit): Promise<CreatedConnectSession> {
     const provider = this.catalog.get(input.provider);
     if (provider.auth.mode !== 'oauth2') {
       throw new CofferError('CONNECTION_INVALID', `Provider "${provider.id}" does not use the authorization code flow (auth mode ${provider.auth.mode}); create the connection directly.`);
@@ -128,7 +139,7 @@ export class ConnectSessions {
     let config = checkConfig(provider, input.config);
     checkProviderUrls(provider, config);
     const tenantOrigins = await this.returnOrigins(tenant);
-    const returnUrl = checkReturnUrl(input.returnUrl, tenantOrigins ?? (options.publicOrigin ? [new URL(options.publicOrigin).origin] : []));
+    const returnUrl = checkReturnUrl(input.returnUrl, tenantOrigins ?? (publicOrigin ? [new URL(publicOrigin).origin] : []));
     const displayName = input.displayName === undefined ? null : checkText(input.displayName, 'A connection name', 200);
     const scopes = input.scopes ?? settings.scopes;
     if (!Array.isArray(scopes) || scopes.length > 100 || scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(s))) {
@@ -171,6 +182,7 @@ export class ConnectSessions {
       const t = await trx.selectFrom('tenants').select('id').where('id', '=', tenant).executeTakeFirst();
       if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
       await trx.insertInto('oauth_sessions').values(row).execute();
+      await audit.within(trx, { target: row.id });
     });
     return { id: row.id, linkToken, expiresAt: new Date(row.expires_at) };
   }
@@ -225,8 +237,12 @@ export class ConnectSessions {
   /**
    * The provider sent the browser back. Returns where to send it next, with the outcome. Throws
    * CONNECT_SESSION_INVALID only when the callback names no session this Coffer started.
+   *
+   * The outcome is recorded as `connection.authorize`. The browser has no identity of its own:
+   * it acts for the connect link, as `connect:<session id>` (whose `connect.session.create`
+   * event names who asked for the link), from the address and request id of the caller's actor.
    */
-  async complete(callbackUrl: URL, binding: string | undefined, redirectUri: string): Promise<CallbackOutcome> {
+  async complete(callbackUrl: URL, binding: string | undefined, redirectUri: string, options: Acting = {}): Promise<CallbackOutcome> {
     const state = callbackUrl.searchParams.get('state');
     const invalid = () => new CofferError('CONNECT_SESSION_INVALID', 'This sign-in callback does not belong to a connect session in progress (unknown, used or expired); start again from the application.');
     if (!state || state.length > 512) throw invalid();
@@ -240,10 +256,12 @@ export class ConnectSessions {
       .where('status', '=', 'started')
       .executeTakeFirst();
     if (Number(finished.numUpdatedRows) !== 1) throw invalid();
+    const who: Actor = { actor: `connect:${session.id}`, ip: options.as?.ip ?? null, requestId: options.as?.requestId ?? null };
 
+    // A refused callback is an outcome (an OAuth error such as access_denied, or a Coffer code), not a thrown error.
     const fail = async (error: string): Promise<CallbackOutcome> => {
       await this.store.db.updateTable('oauth_sessions').set({ error_code: error }).where('id', '=', session.id).execute();
-      await this.auditLog.append({ actor: 'system:oauth', action: 'connection.authorize', tenant: session.tenant_id, target: session.connection_id ?? session.id, outcome: 'failure', code: error, details: { provider: session.provider } });
+      await this.auditLog.append({ actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null, action: 'connection.authorize', tenant: session.tenant_id, target: session.connection_id ?? session.id, outcome: 'failure', code: error, details: { provider: session.provider } });
       return { redirectTo: withOutcome(session.return_url, { status: 'error', error }), status: 'error', connectionId: null, error };
     };
     if (session.expires_at <= Date.now()) return fail('session_expired');
@@ -278,15 +296,20 @@ export class ConnectSessions {
     if (session.connection_id !== null && tokenSet.refresh_token === undefined) {
       tokenSet = await this.keepRefreshToken(session.tenant_id, session.connection_id, provider, config, tokenSet);
     }
-    const connectionId = await this.connections.storeAuthorization(session.tenant_id, provider, {
-      connectionId: session.connection_id,
-      displayName: session.display_name,
-      config,
-      tokens: tokenSet,
-      onCommit: async (trx, id) => {
-        await trx.updateTable('oauth_sessions').set({ status: 'completed', error_code: null, result_connection_id: id, verifier: null }).where('id', '=', session.id).execute();
+    const connectionId = await this.connections.storeAuthorization(
+      session.tenant_id,
+      provider,
+      {
+        connectionId: session.connection_id,
+        displayName: session.display_name,
+        config,
+        tokens: tokenSet,
+        onCommit: async (trx, id) => {
+          await trx.updateTable('oauth_sessions').set({ status: 'completed', error_code: null, result_connection_id: id, verifier: null }).where('id', '=', session.id).execute();
+        },
       },
-    });
+      { as: who },
+    );
     return { redirectTo: withOutcome(session.return_url, { status: 'connected', connection_id: connectionId }), status: 'connected', connectionId, error: null };
   }
 
@@ -318,9 +341,16 @@ export class ConnectSessions {
     return row.connect_return_origins ? (JSON.parse(row.connect_return_origins) as string[]) : null;
   }
 
-  /** Sets (or, with an empty list, clears) the origins connect sessions of `tenant` may return to. */
-  async setReturnOrigins(tenant: string, origins: readonly string[], options: { audit?: AuditWith<{ origins: string[] }> } = {}): Promise<string[]> {
+  /**
+   * Sets (or, with an empty list, clears) the origins connect sessions of `tenant` may return
+   * to; audited as `tenant.return_origins.update` with the origins set (checked origins only).
+   */
+  async setReturnOrigins(tenant: string, origins: readonly string[], options: Acting = {}): Promise<string[]> {
     checkTenantId(tenant);
+    return auditedChange(this.auditLog, options.as, { action: 'tenant.return_origins.update', tenant, target: tenant }, (audit) => this.setReturnOriginsAudited(tenant, origins, audit));
+  }
+
+  private async setReturnOriginsAudited(tenant: string, origins: readonly string[], audit: ChangeAudit): Promise<string[]> {
     const list = checkReturnOrigins(origins);
     await this.store.writeTransaction(async (trx) => {
       const result = await trx
@@ -329,7 +359,7 @@ export class ConnectSessions {
         .where('id', '=', tenant)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit({ origins: list }));
+      await audit.within(trx, { details: { origins: list.join(' ') } });
     });
     return list;
   }

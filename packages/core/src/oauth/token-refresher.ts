@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { sql, type Kysely } from 'kysely';
 import type { AuditEventInput, AuditLog } from '../audit/audit-log.js';
+import type { Actor } from '../audit/audited.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { ProviderDefinition } from '../providers/provider-schema.js';
@@ -46,6 +47,26 @@ export interface RefreshOutcome {
 }
 
 const OAUTH_MODES = ['oauth2', 'oauth2_client_credentials'];
+
+/** Who refreshes when no caller asked: the proactive pass, or a token found due on use. */
+const REFRESH_JOB: Actor = Object.freeze({ actor: 'system:token-refresh' });
+
+/**
+ * Errors thrown after an attempt's outcome was recorded with it (in the transaction that
+ * stored the attempt's result): the caller must not record them again.
+ */
+const recordedOutcomes = new WeakSet<object>();
+
+function recorded(err: CofferError): CofferError {
+  recordedOutcomes.add(err);
+  return err;
+}
+
+/** Whether `err` ends an attempt whose outcome is recorded already. */
+export function refreshOutcomeRecorded(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && recordedOutcomes.has(err);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TokenRefresher {
@@ -78,11 +99,14 @@ export class TokenRefresher {
     return this.refresh(row.tenant_id, row.id);
   }
 
-  /** Refreshes now (shared with any attempt already running in this process). */
-  refresh(tenant: string, id: string): Promise<TokenSet> {
+  /**
+   * Refreshes when due, its attempt recorded with `who` as actor (an on-demand refresh names its
+   * caller). Shared with any attempt already running in this process: that one's actor stands.
+   */
+  refresh(tenant: string, id: string, who: Actor = REFRESH_JOB): Promise<TokenSet> {
     let running = this.inflight.get(id);
     if (!running) {
-      running = this.run(tenant, id).finally(() => this.inflight.delete(id));
+      running = this.run(tenant, id, who).finally(() => this.inflight.delete(id));
       this.inflight.set(id, running);
     }
     return running;
@@ -96,7 +120,7 @@ export class TokenRefresher {
     return set.expires_at !== undefined && set.expires_at - this.bufferMs(provider) <= now;
   }
 
-  private async run(tenant: string, id: string): Promise<TokenSet> {
+  private async run(tenant: string, id: string, who: Actor): Promise<TokenSet> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const row = await this.store.db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
@@ -115,7 +139,7 @@ export class TokenRefresher {
         if (stillValid) return set;
         throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and the last refresh failed (${row.last_error ?? 'unknown'}); the next attempt is in ${Math.ceil((row.next_refresh_attempt_at - now) / 1000)} s.`);
       }
-      if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set, revealed.version);
+      if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set, revealed.version, who);
       // Another process is refreshing: the current token while it is valid, else wait for theirs.
       if (stillValid) return set;
       if (Date.now() > deadline) throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and a refresh by another process has not finished; try again.`);
@@ -136,7 +160,7 @@ export class TokenRefresher {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet, fromVersion: number): Promise<TokenSet> {
+  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet, fromVersion: number, who: Actor): Promise<TokenSet> {
     const started = Date.now();
     const lease = { leaseOwner: this.owner, fromVersion };
     let f: Finished;
@@ -145,7 +169,7 @@ export class TokenRefresher {
     } catch (err) {
       f = { row, started, provider, current, ...lease, failure: failureOf(err) };
     }
-    await this.store.writeTransaction((trx) => this.commitOne(trx, f));
+    await this.store.writeTransaction((trx) => this.commitOne(trx, f, who));
     if (f.superseded) {
       // Another writer stored a newer token set meanwhile (a re-authorisation, or a refresh after
       // this lease lapsed): that one is current.
@@ -156,10 +180,10 @@ export class TokenRefresher {
     const failure = f.failure!;
     if (failure.invalidGrant || failure.expired) {
       const status = failure.expired ? 'expired' : 'refresh failed';
-      throw new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' });
+      throw recorded(new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' }));
     }
     if (current.expires_at === undefined || current.expires_at > Date.now()) return current;
-    throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`);
+    throw recorded(new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`));
   }
 
   /** A refresh grant, a new client credentials grant, or (no refresh token) a validation. */
@@ -366,10 +390,10 @@ export class TokenRefresher {
   }
 
   /** One finished refresh (or failure) and its audit event, in the caller's transaction. */
-  private async commitOne(trx: Kysely<Database>, f: Finished): Promise<void> {
+  private async commitOne(trx: Kysely<Database>, f: Finished, who: Actor = REFRESH_JOB): Promise<void> {
     await this.markSuperseded(trx, [f]);
     if (!f.superseded) await this.writeFinished(trx, f);
-    await this.auditLog.appendWithin(trx, this.refreshEvent(f));
+    await this.auditLog.appendWithin(trx, this.refreshEvent(f, who));
   }
 
   private async writeFinished(trx: Kysely<Database>, f: Finished): Promise<void> {
@@ -400,14 +424,11 @@ export class TokenRefresher {
       .execute();
   }
 
-  private refreshEvent(f: Finished): AuditEventInput {
-    if (f.superseded) {
-      return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: 'superseded', details: { provider: f.row.provider, status: f.row.status } };
-    }
-    if (f.next) {
-      return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'success', details: { provider: f.row.provider, rotated: f.next.refresh_token !== undefined && f.next.refresh_token !== f.current?.refresh_token } };
-    }
-    return { actor: 'system:token-refresh', action: 'connection.refresh', tenant: f.row.tenant_id, target: f.row.id, outcome: 'failure', code: f.failure!.invalidGrant ? 'invalid_grant' : f.failure!.code, details: { provider: f.row.provider, status: statusAfter(f) } };
+  private refreshEvent(f: Finished, who: Actor = REFRESH_JOB): AuditEventInput {
+    const base = { actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null, action: 'connection.refresh' as const, tenant: f.row.tenant_id, target: f.row.id };
+    if (f.superseded) return { ...base, outcome: 'failure', code: 'superseded', details: { provider: f.row.provider, status: f.row.status } };
+    if (f.next) return { ...base, outcome: 'success', details: { provider: f.row.provider, rotated: f.next.refresh_token !== undefined && f.next.refresh_token !== f.current?.refresh_token } };
+    return { ...base, outcome: 'failure', code: f.failure!.invalidGrant ? 'invalid_grant' : f.failure!.code, details: { provider: f.row.provider, status: statusAfter(f) } };
   }
 }
 

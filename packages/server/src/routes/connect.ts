@@ -5,11 +5,9 @@
  * application's return URL with the outcome in `coffer_status` (and `coffer_connection_id` or
  * `coffer_error`).
  */
-import type { CreatedConnectSession } from '@coffer/core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited, recordFailure } from './audited.js';
 import { ProviderId, TenantParams, toJson } from './schemas.js';
 
 const COOKIE = 'coffer_connect';
@@ -52,17 +50,9 @@ export const connectRoutes = [
     status: 201,
     response: z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }),
     errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING', 'RETURN_URL_NOT_ALLOWED', 'CONNECTION_FIELD_IMMUTABLE', 'OAUTH_ORIGIN_NOT_ALLOWED', 'PROVIDER_HOST_NOT_ALLOWED'],
-    async handler({ params, body, coffer, audit, reply, publicUrl }) {
-      const subject = { action: 'connect.session.create' as const, tenant: params.tenant, details: { provider: body.provider } };
-      let session: CreatedConnectSession;
-      try {
-        session = await coffer.connect.create(params.tenant, body as never, { publicOrigin: publicUrl });
-      } catch (err) {
-        await recordFailure(audit, subject, err);
-        throw err;
-      }
-      // Recorded (never the link) before the link is handed out; if it cannot be, no link is.
-      await audit.record({ ...subject, target: session.id, outcome: 'success' });
+    async handler({ params, body, coffer, reply, publicUrl }) {
+      // Core records the session (never the link) with the session itself: if it cannot, no link is made.
+      const session = await coffer.connect.create(params.tenant, body as never, { publicOrigin: publicUrl });
       reply.header('cache-control', 'no-store');
       return toJson({ id: session.id, url: `${publicUrl}/v1/connect/${session.linkToken}`, expiresAt: session.expiresAt }) as never;
     },
@@ -93,14 +83,9 @@ export const connectRoutes = [
     body: z.object({ origins: z.array(z.string().max(300)).max(100) }).strict(),
     response: z.object({ origins: z.array(z.string()).nullable() }),
     errors: ['TENANT_NOT_FOUND', 'INVALID_ARGUMENT'],
-    async handler({ params, body, coffer, audit }) {
-      const origins = await audited<{ origins: string[] }>(
-        audit,
-        { action: 'tenant.return_origins.update', tenant: params.tenant, target: params.tenant },
-        async (within) => ({ origins: await coffer.connect.setReturnOrigins(params.tenant, body.origins, { audit: within }) }),
-        (r) => ({ details: { origins: r.origins.join(' ') } }),
-      );
-      return { origins: origins.origins.length === 0 ? null : origins.origins };
+    async handler({ params, body, coffer }) {
+      const origins = await coffer.connect.setReturnOrigins(params.tenant, body.origins);
+      return { origins: origins.length === 0 ? null : origins };
     },
   }),
   defineRoute({
@@ -134,6 +119,7 @@ export const connectRoutes = [
     errors: ['CONNECT_SESSION_INVALID'],
     async handler({ request, coffer, reply, publicUrl }) {
       const url = new URL(request.url, 'http://callback.invalid');
+      // Core records the outcome as the connect link (`connect:<session id>`), from this request's address.
       const outcome = await coffer.connect.complete(url, cookieValue(request, COOKIE), `${publicUrl}${CALLBACK_PATH}`);
       reply.header('set-cookie', `${COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; SameSite=Lax`);
       reply.header('cache-control', 'no-store');

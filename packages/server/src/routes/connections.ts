@@ -1,11 +1,10 @@
 /**
  * Connections of a tenant: third-party accounts whose credentials live in the vault. Only
- * `…/credentials` returns plaintext (reveal scope, audited before the answer).
+ * `…/credentials` returns plaintext (reveal scope, audited before the answer). Core audits
+ * every call here itself, with the request's caller as actor (`coffer` acts as the caller).
  */
-import { CofferError, type ConnectionInfo, type TestResult } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
 import { Connection, ConnectionParams, ProviderId, SecretName, TenantParams, toJson } from './schemas.js';
 
 const TextFields = z.record(z.string().max(64), z.string().max(8192));
@@ -33,21 +32,11 @@ export const connectionRoutes = [
     status: 201,
     response: Connection,
     errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'FORBIDDEN', 'PROVIDER_HOST_NOT_ALLOWED'],
-    async handler({ params, body, coffer, audit, principal }) {
-      const info = await audited<ConnectionInfo>(
-        audit,
-        { action: 'connection.create', tenant: params.tenant, details: { provider: body.provider } },
-        (within) => {
-          // Referencing an existing secret lets the connection send it to the provider's host (its
-          // test request, the proxy): only a caller who may reveal that secret may do it.
-          if (body.secret !== undefined && principal?.kind !== 'admin' && !principal?.scopes.has('secrets:reveal')) {
-            throw new CofferError('FORBIDDEN', 'Referencing an existing secret needs the secrets:reveal scope; send credentials instead, or use a token that may reveal the secret.');
-          }
-          return coffer.connections.create(params.tenant, body as never, { audit: within });
-        },
-        (c) => ({ target: c.id }),
-      );
-      return toJson(info) as never;
+    async handler({ params, body, coffer, principal }) {
+      // Referencing an existing secret lets the connection send it to the provider's host (its
+      // test request, the proxy): core refuses it (and records the refusal) unless the caller may reveal secrets.
+      const canRevealSecrets = principal?.kind === 'admin' || principal?.scopes.has('secrets:reveal') === true;
+      return toJson(await coffer.connections.create(params.tenant, body as never, { canRevealSecrets })) as never;
     },
   }),
   defineRoute({
@@ -90,13 +79,8 @@ export const connectionRoutes = [
     body: z.object({ displayName: z.string().max(200).optional(), config: TextFields.optional(), credentials: TextFields.optional() }).strict(),
     response: Connection,
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE'],
-    async handler({ params, body, coffer, audit }) {
-      const info = await audited<ConnectionInfo>(
-        audit,
-        { action: 'connection.update', tenant: params.tenant, target: params.id, details: { fields: Object.keys(body).sort().join(',') } },
-        (within) => coffer.connections.update(params.tenant, params.id, body as never, { audit: within }),
-      );
-      return toJson(info) as never;
+    async handler({ params, body, coffer }) {
+      return toJson(await coffer.connections.update(params.tenant, params.id, body as never)) as never;
     },
   }),
   defineRoute({
@@ -110,11 +94,8 @@ export const connectionRoutes = [
     params: ConnectionParams,
     response: Connection,
     errors: ['CONNECTION_NOT_FOUND'],
-    async handler({ params, coffer, audit }) {
-      const info = await audited<ConnectionInfo>(audit, { action: 'connection.delete', tenant: params.tenant, target: params.id }, (within) =>
-        coffer.connections.delete(params.tenant, params.id, { audit: within }),
-      );
-      return toJson(info) as never;
+    async handler({ params, coffer }) {
+      return toJson(await coffer.connections.delete(params.tenant, params.id)) as never;
     },
   }),
   defineRoute({
@@ -135,14 +116,8 @@ export const connectionRoutes = [
       connection: Connection,
     }),
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE'],
-    async handler({ params, coffer, audit }) {
-      const result = await audited<TestResult & { connection: ConnectionInfo }>(
-        audit,
-        { action: 'connection.test', tenant: params.tenant, target: params.id },
-        (within) => coffer.connections.test(params.tenant, params.id, { audit: (r) => within({ ...r, connection: undefined as never }) }),
-        (r) => ({ details: { ok: r.ok, status: r.status } }),
-      );
-      return toJson(result) as never;
+    async handler({ params, coffer }) {
+      return toJson(await coffer.connections.test(params.tenant, params.id)) as never;
     },
   }),
   defineRoute({
@@ -157,7 +132,7 @@ export const connectionRoutes = [
     response: Connection,
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_UNUSABLE', 'PROVIDER_REQUEST_FAILED'],
     async handler({ params, coffer }) {
-      // The refresher records its own event (success or failure) in the same transaction as the new token.
+      // The attempt is recorded with this caller as actor, in the same transaction as the new token.
       return toJson(await coffer.connections.refresh(params.tenant, params.id)) as never;
     },
   }),
@@ -183,7 +158,7 @@ export const connectionRoutes = [
       expiresAt: z.string().nullable(),
     }),
     errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'AUDIT_UNAVAILABLE'],
-    async handler({ params, coffer, audit, reply }) {
+    async handler({ params, coffer, reply }) {
       // Core records the read (this request's actor, address and id) before it returns the credentials.
       const credentials = await coffer.connections.getCredentials(params.tenant, params.id);
       reply.header('cache-control', 'no-store');
