@@ -1,31 +1,25 @@
 /**
  * A write that makes a secret exceed its kept number of versions destroys the oldest ones:
- * the write says which (`destroyedVersions`), and when it is audited each destroyed version
- * gets an event of its own (`secret.version.destroy`, reason `max_versions`) from the same
- * caller, in the same transaction. Lowering `maxVersions` can destroy several at once.
+ * the write says which (`destroyedVersions`), and each destroyed version gets an event of its
+ * own (`secret.version.destroy`, reason `max_versions`) from the same caller, in the same
+ * transaction. Lowering `maxVersions` can destroy several at once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AuditEventInput, Coffer } from '../src/index.js';
+import type { Coffer } from '../src/index.js';
 import type { Store } from '../src/store/database.js';
 import { forEachBackend } from './support/backends.js';
-import { openCoffer, secretIdOf, tenantId, withRaw } from './helpers.js';
+import { expectCode, openCoffer, secretIdOf, tenantId, withRaw } from './helpers.js';
+import { withAuditRefused } from './support/audit-refused.js';
 
-/** The audit event a caller (the server, the CLI) builds for a write. */
-const writeEvent = (tenant: string, name: string) => (r: { version: number }): AuditEventInput => ({
-  actor: 'tok_0123456789abcdef',
-  action: 'secret.write',
-  tenant,
-  target: name,
-  outcome: 'success',
-  ip: '192.0.2.7',
-  requestId: 'req-max-versions',
-  details: { version: r.version },
-});
+/** The caller of the writes (as the server names a request's token, address and id). */
+const CALLER = { actor: 'tok_0123456789abcdef', ip: '192.0.2.7', requestId: 'req-max-versions' };
 
 forEachBackend('maxVersions destroys old versions, says so and audits each', (backend) => {
   let coffer: Coffer;
+  let caller: Coffer;
   beforeAll(async () => {
     coffer = await openCoffer(backend());
+    caller = coffer.as(CALLER);
   });
   afterAll(async () => coffer?.close());
 
@@ -39,10 +33,10 @@ forEachBackend('maxVersions destroys old versions, says so and audits each', (ba
   it('lowering maxVersions reports every destroyed version and audits each one, by the writing caller', async () => {
     const t = tenantId('mv');
     await coffer.tenants.create(t);
-    for (let v = 1; v <= 6; v++) expect((await coffer.secrets.put(t, 'k', `value-${v}`, { audit: writeEvent(t, 'k') })).destroyedVersions).toBeUndefined();
+    for (let v = 1; v <= 6; v++) expect((await caller.secrets.put(t, 'k', `value-${v}`)).destroyedVersions).toBeUndefined();
     expect(await destroyEvents(t)).toEqual([]);
 
-    const lowered = await coffer.secrets.put(t, 'k', 'value-7', { maxVersions: 2, audit: writeEvent(t, 'k') });
+    const lowered = await caller.secrets.put(t, 'k', 'value-7', { maxVersions: 2 });
     expect(lowered).toMatchObject({ name: 'k', version: 7, destroyedVersions: [1, 2, 3, 4, 5] });
     expect(await stored(t, 'k')).toEqual([6, 7]);
 
@@ -62,7 +56,7 @@ forEachBackend('maxVersions destroys old versions, says so and audits each', (ba
     const t = tenantId('mv');
     await coffer.tenants.create(t);
     const results = [];
-    for (let v = 1; v <= 4; v++) results.push(await coffer.secrets.put(t, 'roll', `r-${v}`, { maxVersions: 2, audit: writeEvent(t, 'roll') }));
+    for (let v = 1; v <= 4; v++) results.push(await caller.secrets.put(t, 'roll', `r-${v}`, { maxVersions: 2 }));
     expect(results.map((r) => r.destroyedVersions)).toEqual([undefined, undefined, [1], [2]]);
     expect((await destroyEvents(t)).map((e) => [e.target, e.details.version, e.details.reason])).toEqual([
       ['roll', 1, 'max_versions'],
@@ -76,33 +70,31 @@ forEachBackend('maxVersions destroys old versions, says so and audits each', (ba
     for (let v = 1; v <= 4; v++) await coffer.secrets.put(t, 'mixed', `m-${v}`);
     await coffer.secrets.destroy(t, 'mixed', { versions: [1] });
     await coffer.secrets.delete(t, 'mixed', { versions: [2] });
-    const r = await coffer.secrets.put(t, 'mixed', 'm-5', { maxVersions: 1, audit: writeEvent(t, 'mixed') });
+    const r = await caller.secrets.put(t, 'mixed', 'm-5', { maxVersions: 1 });
     expect(r.destroyedVersions).toEqual([2, 3, 4]);
     expect(await stored(t, 'mixed')).toEqual([5]);
     expect((await destroyEvents(t)).map((e) => e.details.version)).toEqual([2, 3, 4]);
   });
 
-  it('an unaudited write still reports what it destroyed (and writes no event)', async () => {
+  it('a write on the plain vault (an embedding application) reports what it destroyed and audits each as actor library', async () => {
     const t = tenantId('mv');
     await coffer.tenants.create(t);
     for (let v = 1; v <= 3; v++) await coffer.secrets.put(t, 'quiet', `q-${v}`);
     expect((await coffer.secrets.put(t, 'quiet', 'q-4', { maxVersions: 1 })).destroyedVersions).toEqual([1, 2, 3]);
-    expect(await destroyEvents(t)).toEqual([]);
+    expect((await destroyEvents(t)).map((e) => [e.actor, e.details.version])).toEqual([
+      ['library', 1],
+      ['library', 2],
+      ['library', 3],
+    ]);
   });
 
-  it('a write whose audit cannot be built destroys nothing (one transaction)', async () => {
+  it('a write whose events cannot be written destroys nothing (one transaction)', async () => {
     const t = tenantId('mv');
     await coffer.tenants.create(t);
     for (let v = 1; v <= 3; v++) await coffer.secrets.put(t, 'atomic', `a-${v}`);
-    await expect(
-      coffer.secrets.put(t, 'atomic', 'a-4', {
-        maxVersions: 1,
-        audit: () => {
-          throw new Error('no event');
-        },
-      }),
-    ).rejects.toThrow('no event');
+    await withAuditRefused(backend(), () => expectCode(caller.secrets.put(t, 'atomic', 'a-4', { maxVersions: 1 }), 'AUDIT_UNAVAILABLE'));
     expect(await stored(t, 'atomic')).toEqual([1, 2, 3]);
+    expect(await destroyEvents(t)).toEqual([]);
   });
 
   it('putManyWithin (the refresh job\'s batch write) reports destroyed versions with the last write of each secret', async () => {

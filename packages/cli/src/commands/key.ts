@@ -4,7 +4,6 @@ import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
 import { table, UsageError, when } from '../output.js';
 import { progressBar } from '../progress.js';
-import { recordCli, cliAudit } from '../audit.js';
 
 export function registerKey(program: Command, io: Io): void {
   const key = program.command('key').description('inspect and rotate the key hierarchy: root key → tenant keys → data keys');
@@ -47,19 +46,12 @@ export function registerKey(program: Command, io: Io): void {
       if (Boolean(flags.root) === (flags.tenant !== undefined)) throw new UsageError('Give exactly one of --root or --tenant <tenant>.');
       if (flags.root) {
         const bar = progressBar(ctx.out, 'Rewrapping tenant keys');
-        const r = await withCoffer(
-          ctx,
-          async (c) => {
-            const rotated = await c.keys.rotateRootKey({ onProgress: (d, t) => bar.update(d, t) });
-            await recordCli(c, { action: 'key.rotate_root', target: rotated.keyId, details: { previous: rotated.previousKeyId, rewrapped: rotated.rewrapped } });
-            return rotated;
-          },
-          { allowRootRotation: true },
-        ).finally(() => bar.stop());
+        // Core audits the rotation (key.rotate_root) as the CLI user, in the switch's transaction.
+        const r = await withCoffer(ctx, (c) => c.keys.rotateRootKey({ onProgress: (d, t) => bar.update(d, t) }), { allowRootRotation: true }).finally(() => bar.stop());
         const kept = ctx.config.rootKey === undefined ? ` The old key is kept in ${ctx.config.rootKeyFile}.previous until then.` : ' Then drop it from COFFER_ROOT_KEY_PREVIOUS.';
         ctx.out.result(r, () => `Root key rotated: ${r.previousKeyId} → ${r.keyId}; ${r.rewrapped} tenant key(s) rewrapped. Retire the old one with \`coffer key retire ${r.previousKeyId}\` once every process uses the new key.${kept}`);
       } else {
-        const r = await withCoffer(ctx, (c) => c.keys.rotateTenantKey(flags.tenant!, { audit: cliAudit({ action: 'key.rotate', tenant: flags.tenant! }, (k) => ({ target: k.keyId })) }));
+        const r = await withCoffer(ctx, (c) => c.keys.rotateTenantKey(flags.tenant!));
         ctx.out.result(r, () => `New tenant key ${r.keyId}: new writes use it. Move existing data keys to it with \`coffer key rewrap --tenant ${flags.tenant}\`.`);
       }
     });
@@ -72,24 +64,14 @@ export function registerKey(program: Command, io: Io): void {
     .action(async (flags: { tenant?: string; all?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       if (Boolean(flags.all) === (flags.tenant !== undefined)) throw new UsageError('Give exactly one of --tenant <tenant> or --all.');
+      // Core audits each tenant's rewrap (key.rewrap) as the CLI user.
       const results = await withCoffer(ctx, async (c) => {
-        if (flags.tenant !== undefined) {
-          const bar = progressBar(ctx.out, `Rewrapping ${flags.tenant}`);
-          try {
-            const r = await c.keys.rewrapTenant(flags.tenant, { onProgress: (d, t) => bar.update(d, t) });
-            await recordCli(c, { action: 'key.rewrap', tenant: r.tenant, target: r.keyId, details: { rewrapped: r.rewrapped } });
-            return [r];
-          } finally {
-            bar.stop();
-          }
-        }
+        const tenants = flags.tenant !== undefined ? [flags.tenant] : (await c.tenants.list()).map((t) => t.id);
         const out = [];
-        for (const t of await c.tenants.list()) {
-          const bar = progressBar(ctx.out, `Rewrapping ${t.id}`);
+        for (const tenant of tenants) {
+          const bar = progressBar(ctx.out, `Rewrapping ${tenant}`);
           try {
-            const r = await c.keys.rewrapTenant(t.id, { onProgress: (d, n) => bar.update(d, n) });
-            await recordCli(c, { action: 'key.rewrap', tenant: r.tenant, target: r.keyId, details: { rewrapped: r.rewrapped } });
-            out.push(r);
+            out.push(await c.keys.rewrapTenant(tenant, { onProgress: (d, n) => bar.update(d, n) }));
           } finally {
             bar.stop();
           }
@@ -104,11 +86,7 @@ export function registerKey(program: Command, io: Io): void {
     .description('wipe an old key version once nothing uses it (ids as `key status` prints them)')
     .action(async (keyId: string, _opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const r = await withCoffer(ctx, async (c) => {
-        const retired = await c.keys.retire(keyId);
-        await recordCli(c, { action: 'key.retire', target: retired.keyId });
-        return retired;
-      });
+      const r = await withCoffer(ctx, (c) => c.keys.retire(keyId));
       const file = r.keyFile;
       const removed = !file ? '' : file.deleted ? ` No tenant key is under it: it was the last key in ${file.path}, which was deleted.` : ` No tenant key is under it: it was removed from ${file.path}.`;
       ctx.out.result({ ...r, retired: true }, () => `Retired ${r.keyId}.${removed}`);

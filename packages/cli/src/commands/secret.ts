@@ -4,7 +4,6 @@ import { Option, type Command } from 'commander';
 import { contextOf, withCoffer, type CommandContext } from '../context.js';
 import { readAll, type Io } from '../io.js';
 import { maskedText, table, UsageError, when } from '../output.js';
-import { cliAudit } from '../audit.js';
 
 interface PutFlags {
   tenant: string;
@@ -96,7 +95,6 @@ export function registerSecret(program: Command, io: Io): void {
       if (flags.cas !== undefined) options.cas = flags.cas;
       if (flags.metadata !== undefined) options.metadata = parseMetadata(flags.metadata);
       if (flags.maxVersions !== undefined) options.maxVersions = flags.maxVersions;
-      options.audit = cliAudit({ action: 'secret.write', tenant: flags.tenant, target: name }, (r) => ({ details: { version: r.version } }));
       const result = await withCoffer(ctx, (c) => c.secrets.put(flags.tenant, name, value, options));
       ctx.out.result({ tenant: flags.tenant, ...result }, () => `Stored ${name} version ${result.version} in tenant ${flags.tenant}.`);
     });
@@ -164,8 +162,8 @@ export function registerSecret(program: Command, io: Io): void {
       .option('--version <n>', 'only these versions (repeat or comma-separate; default: all)', versionList)
       .action(async (name: string, flags: { tenant: string; version?: number[] }, cmd: Command) => {
         const ctx: CommandContext = contextOf(cmd, io);
-        const audit = cliAudit<number[]>({ action: `secret.${verb}`, tenant: flags.tenant, target: name }, (v) => ({ details: { versions: v.join(',') } }));
-        const selector = flags.version ? { versions: flags.version, audit } : { audit };
+        // Core audits the change as the CLI user (withCoffer acts as them).
+        const selector = flags.version ? { versions: flags.version } : {};
         const changed = await withCoffer(ctx, (c: Coffer) => c.secrets[verb](flags.tenant, name, selector));
         ctx.out.result({ tenant: flags.tenant, name, versions: changed }, () =>
           changed.length === 0 ? `Nothing to ${verb}: no version of ${name} was in a state to change.` : `${done} ${name} version${changed.length > 1 ? 's' : ''} ${changed.join(', ')}.`,

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { contextOf, withCoffer } from '../context.js';
 import type { Io } from '../io.js';
 import { table, UsageError, when } from '../output.js';
-import { cliAudit } from '../audit.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
@@ -39,7 +38,6 @@ export function registerToken(program: Command, io: Io): void {
           : { kind: 'tenant', tenant: flags.tenant!, scopes: flags.scope!.split(',').map((s) => s.trim()).filter(Boolean) };
       if (flags.ttl !== undefined) options.ttlSeconds = parseTtl(flags.ttl);
       if (flags.description !== undefined) options.description = flags.description;
-      options.audit = cliAudit({ action: 'token.create', tenant: flags.tenant ?? null }, (i) => ({ target: i.id, details: { kind: i.kind, scopes: i.scopes.join(' ') } }));
       const created = await withCoffer(ctx, (c) => c.tokens.create(options));
       ctx.out.result({ ...created.info, token: created.token }, () =>
         [
@@ -73,7 +71,7 @@ export function registerToken(program: Command, io: Io): void {
     .description('revoke a token at once')
     .action(async (id: string, _flags, cmd: Command) => {
       const ctx = contextOf(cmd, io);
-      const t = await withCoffer(ctx, (c) => c.tokens.revoke(id, { audit: cliAudit({ action: 'token.revoke', target: id }, (i) => ({ tenant: i.tenant })) }));
+      const t = await withCoffer(ctx, (c) => c.tokens.revoke(id));
       ctx.out.result(t, () => `Revoked ${t.id}.`);
     });
 }

@@ -13,10 +13,11 @@ import { generateKey, keyCheckValue, matchesKeyCheckValue, rootKeyId } from '../
 import type { Store } from '../store/database.js';
 import type { RootKeyRotationTable, RootKeyState, TenantKeyState } from '../store/schema.js';
 import { checkTenantId } from '../vault/values.js';
-import { formatRootKeyId, formatTenantKeyId, parseKeyId, type Keyring } from './keyring.js';
+import { formatRootKeyId, formatTenantKeyId, parseKeyId, type Keyring, type ParsedKeyId } from './keyring.js';
 import type { KeyFileChange, RootKeyProvider } from './root-key-provider.js';
 import { leaseAlive, readRotation, RotationLease, type RootRotationStep } from './root-rotation.js';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditedChange, type Acting, type AuditFacts, type ChangeAudit } from '../audit/audited.js';
 import { rewrapAuditKeys } from './audit-keys.js';
 
 export type { RootRotationStep } from './root-rotation.js';
@@ -66,7 +67,7 @@ export interface KeyStatus {
   rotation: RootRotationStatus | null;
 }
 
-export interface RotateRootOptions {
+export interface RotateRootOptions extends Acting {
   batchSize?: number;
   onProgress?: Progress;
   /**
@@ -99,6 +100,19 @@ export interface RewrapResult {
   keyId: string;
   rewrapped: number;
 }
+
+export interface RewrapOptions extends Acting {
+  batchSize?: number;
+  onProgress?: Progress;
+}
+
+export interface RewrapAllOptions extends Acting {
+  batchSize?: number;
+  onProgress?: (tenant: string, done: number, total: number) => void;
+}
+
+const rewrapFacts = (r: Pick<RewrapResult, 'keyId' | 'rewrapped'>): AuditFacts => ({ target: r.keyId, details: { keyId: r.keyId, rewrapped: r.rewrapped } });
+const rootRotationFacts = (r: RootRotationResult): AuditFacts => ({ target: r.keyId, details: { previous: r.previousKeyId, rewrapped: r.rewrapped } });
 
 const DEFAULT_BATCH = 500;
 
@@ -143,9 +157,14 @@ export class KeyAdmin {
     };
   }
 
-  /** Adds a new tenant key version; every write from now on uses it. */
-  async rotateTenantKey(tenant: string, options: { audit?: AuditWith<{ keyId: string; version: number }> } = {}): Promise<{ keyId: string; version: number }> {
+  /** Adds a new tenant key version; every write from now on uses it. Audited as `key.rotate`, in its transaction. */
+  async rotateTenantKey(tenant: string, options: Acting = {}): Promise<{ keyId: string; version: number }> {
+    // A malformed id is refused before anything is recorded: caller text stays out of the log.
     checkTenantId(tenant);
+    return auditedChange(this.auditLog, options.as, { action: 'key.rotate', tenant }, (audit) => this.rotateTenantKeyAudited(tenant, audit));
+  }
+
+  private async rotateTenantKeyAudited(tenant: string, audit: ChangeAudit): Promise<{ keyId: string; version: number }> {
     let created: { key: Buffer; wrapped: Buffer; version: number } | undefined;
     await this.store.writeTransaction(async (trx) => {
       created?.key.fill(0);
@@ -160,7 +179,7 @@ export class KeyAdmin {
         .insertInto('tenant_keys')
         .values({ tenant_id: tenant, version, root_key_id: fresh.rootKeyId, wrapped_key: fresh.wrapped, state: 'active', created_at: Date.now(), retired_at: null })
         .execute();
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit({ keyId: formatTenantKeyId(tenant, version), version }));
+      await audit.within(trx, { target: formatTenantKeyId(tenant, version) });
     }).catch((err: unknown) => {
       created?.key.fill(0);
       throw err;
@@ -173,9 +192,19 @@ export class KeyAdmin {
    * Re-encrypts every data key of `tenant` that is wrapped by an older tenant key, under the
    * newest one. Each batch is its own transaction; rows are updated only if still wrapped by
    * the key they were read with, so concurrent writers and reruns are harmless.
+   *
+   * Audited as `key.rewrap` (the newest key, the data keys moved). The batches cannot roll back
+   * together, so the event goes in the first batch's transaction, counting the data keys found
+   * under older keys: a log that cannot take it refuses the rewrap before any key moves. A
+   * rewrap with nothing to move records its event before it returns.
    */
-  async rewrapTenant(tenant: string, options: { batchSize?: number; onProgress?: Progress } = {}): Promise<RewrapResult> {
+  async rewrapTenant(tenant: string, options: RewrapOptions = {}): Promise<RewrapResult> {
+    // A malformed id is refused before anything is recorded: caller text stays out of the log.
     checkTenantId(tenant);
+    return auditedChange(this.auditLog, options.as, { action: 'key.rewrap', tenant }, (audit) => this.rewrapTenantAudited(tenant, options, audit), rewrapFacts);
+  }
+
+  private async rewrapTenantAudited(tenant: string, options: RewrapOptions, audit: ChangeAudit): Promise<RewrapResult> {
     const batch = options.batchSize ?? DEFAULT_BATCH;
     const db = this.store.db;
     const newestRow = await db
@@ -191,18 +220,20 @@ export class KeyAdmin {
     // Held across many batches: a copy of its own, not the cache's (which may drop it meanwhile).
     const newKey = Buffer.from(await this.keyring.tenantKey(tenant, newest));
     try {
-      return await this.rewrapUnder(tenant, newest, newKey, batch, options.onProgress);
+      return await this.rewrapUnder(tenant, newest, newKey, batch, options.onProgress, audit);
     } finally {
       newKey.fill(0);
     }
   }
 
-  private async rewrapUnder(tenant: string, newest: number, newKey: Buffer, batch: number, onProgress: Progress | undefined): Promise<RewrapResult> {
+  private async rewrapUnder(tenant: string, newest: number, newKey: Buffer, batch: number, onProgress: Progress | undefined, audit: ChangeAudit): Promise<RewrapResult> {
+    const keyId = formatTenantKeyId(tenant, newest);
     const db = this.store.db;
     const pending = () =>
       db.selectFrom('secret_versions').where('tenant_id', '=', tenant).where('key_version', 'is not', null).where('key_version', '<>', newest);
     const { n: total } = await pending().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let done = 0;
+    let audited = false;
     onProgress?.(0, Number(total));
     for (;;) {
       const rows = await pending().select(['secret_id', 'version', 'key_version', 'wrapped_dek']).limit(batch).execute();
@@ -227,20 +258,24 @@ export class KeyAdmin {
             .where('key_version', '=', u.key_version)
             .execute();
         }
+        if (!audited) await audit.within(trx, rewrapFacts({ keyId, rewrapped: Number(total) }));
       });
+      audited = true;
       done += rows.length;
       onProgress?.(Math.min(done, Number(total)), Math.max(done, Number(total)));
     }
-    return { tenant, keyId: formatTenantKeyId(tenant, newest), rewrapped: done };
+    return { tenant, keyId, rewrapped: done };
   }
 
-  async rewrapAll(options: { batchSize?: number; onProgress?: (tenant: string, done: number, total: number) => void } = {}): Promise<RewrapResult[]> {
+  /** {@link rewrapTenant} for every tenant, in order: one `key.rewrap` event per tenant. */
+  async rewrapAll(options: RewrapAllOptions = {}): Promise<RewrapResult[]> {
     const tenants = await this.store.db.selectFrom('tenants').select('id').orderBy('id').execute();
     const results: RewrapResult[] = [];
     for (const t of tenants) {
       results.push(
         await this.rewrapTenant(t.id, {
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          ...(options.as ? { as: options.as } : {}),
           onProgress: (d, n) => options.onProgress?.(t.id, d, n),
         }),
       );
@@ -267,8 +302,18 @@ export class KeyAdmin {
    *
    * A rotation interrupted after 4 is finished by the next start or by rerunning this; one
    * interrupted before is rolled back (the database never moved, so nothing was lost).
+   *
+   * Audited as `key.rotate_root` (the new key, the previous one, the tenant keys it moves) in
+   * the switch's transaction (4), the step that cannot be undone: a log that cannot take the
+   * event leaves the database on the old key, to be rolled back like any rotation stopped
+   * before its switch. A call that finishes an interrupted rotation records its event before
+   * it returns.
    */
   async rotateRootKey(options: RotateRootOptions = {}): Promise<RootRotationResult> {
+    return auditedChange(this.auditLog, options.as, { action: 'key.rotate_root' }, (audit) => this.rotateRootKeyAudited(options, audit), rootRotationFacts);
+  }
+
+  private async rotateRootKeyAudited(options: RotateRootOptions, audit: ChangeAudit): Promise<RootRotationResult> {
     const lease = await RotationLease.acquire(this.store, options.leaseMs);
     let generated: Buffer | undefined;
     try {
@@ -322,6 +367,15 @@ export class KeyAdmin {
         await trx.updateTable('root_keys').set({ state: 'previous' }).where('id', '=', fromId).execute();
         await trx.insertInto('root_keys').values({ id: to.id, kcv: to.kcv, state: 'current', created_at: Date.now(), retired_at: null }).execute();
         await lease.record({ step: 'switched' }, trx);
+        // The tenant keys the rewrap will move: every one not under the new key. New ones are
+        // wrapped under it from here on (this transaction holds the current root row).
+        const { n: moving } = await trx
+          .selectFrom('tenant_keys')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wrapped_key', 'is not', null)
+          .where('root_key_id', '<>', to.id)
+          .executeTakeFirstOrThrow();
+        await audit.within(trx, rootRotationFacts({ keyId: formatRootKeyId(to.id), previousKeyId: formatRootKeyId(fromId), rewrapped: Number(moving) }));
       });
       if (generated) {
         this.keyring.adoptRootKey(to.id, generated);
@@ -474,9 +528,19 @@ export class KeyAdmin {
     return done;
   }
 
-  /** Retires a key that nothing uses any more: its wrapped form is wiped for good. */
-  async retire(keyId: string): Promise<RetireResult> {
+  /**
+   * Retires a key that nothing uses any more: its wrapped form is wiped for good. Audited as
+   * `key.retire` (in the key's tenant, for a tenant key), in the transaction that retires it.
+   */
+  async retire(keyId: string, options: Acting = {}): Promise<RetireResult> {
+    // Text that is not a key id is refused before anything is recorded: it may be a pasted key.
     const parsed = parseKeyId(keyId);
+    return auditedChange(this.auditLog, options.as, { action: 'key.retire', tenant: parsed.kind === 'tenant' ? parsed.tenant : null, target: keyId }, (audit) =>
+      this.retireAudited(keyId, parsed, audit),
+    );
+  }
+
+  private async retireAudited(keyId: string, parsed: ParsedKeyId, audit: ChangeAudit): Promise<RetireResult> {
     if (parsed.kind === 'root') {
       await this.store.writeTransaction(async (trx) => {
         const row = await trx.selectFrom('root_keys').select(['id', 'state']).where('id', '=', parsed.id).executeTakeFirst();
@@ -494,8 +558,9 @@ export class KeyAdmin {
         if (rotation?.step && (Number(rotation.from_id) === parsed.id || Number(rotation.staged_id) === parsed.id)) {
           throw new CofferError('ROTATION_IN_PROGRESS', `A root rotation from ${keyId} is not finished yet; let it finish (or run \`coffer key rotate --root\` to finish it), then retire the key.`);
         }
-        if (row.state === 'retired') return;
-        await trx.updateTable('root_keys').set({ state: 'retired', retired_at: Date.now() }).where('id', '=', parsed.id).execute();
+        // Retiring a retired key again changes nothing, but is recorded like the first time.
+        if (row.state !== 'retired') await trx.updateTable('root_keys').set({ state: 'retired', retired_at: Date.now() }).where('id', '=', parsed.id).execute();
+        await audit.within(trx);
       });
       this.keyring.dropRootKey(parsed.id);
       // No tenant key is under it any more: its copy in root.key.previous may go now.
@@ -508,7 +573,7 @@ export class KeyAdmin {
       if (this.store.dialect === 'postgres') q = q.forUpdate();
       const row = await q.executeTakeFirst();
       if (!row) throw new CofferError('KEY_NOT_FOUND', `Tenant key ${keyId} is not known.`);
-      if (row.state === 'retired') return;
+      if (row.state === 'retired') return audit.within(trx);
       const newer = await trx.selectFrom('tenant_keys').select('version').where('tenant_id', '=', tenant).where('state', '=', 'active').where('version', '>', version).executeTakeFirst();
       if (!newer) throw new CofferError('KEY_ACTIVE', `${keyId} is the newest key of tenant "${tenant}"; rotate the tenant key first.`);
       const { n } = await trx
@@ -521,6 +586,7 @@ export class KeyAdmin {
         throw new CofferError('KEY_IN_USE', `${keyId} still wraps ${n} secret version(s); run \`coffer key rewrap --tenant ${tenant}\` first.`, { uses: Number(n) });
       }
       await trx.updateTable('tenant_keys').set({ state: 'retired', wrapped_key: null, retired_at: Date.now() }).where('tenant_id', '=', tenant).where('version', '=', version).execute();
+      await audit.within(trx);
     });
     this.keyring.forgetTenantKey(tenant, version);
     return { keyId };

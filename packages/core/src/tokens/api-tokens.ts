@@ -12,7 +12,8 @@ import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { ApiTokensTable, TokenKind } from '../store/schema.js';
 import { checkTenantId, checkText } from '../vault/values.js';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditedChange, type Acting, type Actor, type AuditFacts, type ChangeAudit } from '../audit/audited.js';
 
 export const TOKEN_PREFIX = 'cfr_';
 export const TENANT_SCOPES = ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read', 'connections:read', 'connections:write'] as const;
@@ -90,7 +91,8 @@ export interface ApiTokenInfo {
   lastUsedAt: Date | null;
 }
 
-export interface CreateTokenOptions {
+/** What a token is created with; `as` (set by `coffer.as(actor)`) says who acts in its `token.create` event. */
+export interface CreateTokenOptions extends Acting {
   kind: ApiTokenKind;
   /** Required for tenant tokens. */
   tenant?: string;
@@ -102,8 +104,14 @@ export interface CreateTokenOptions {
   description?: string;
   /** Lifetime in seconds; none means the token lives until revoked. */
   ttlSeconds?: number;
-  /** An audit event written in the same transaction as the token. */
-  audit?: AuditWith<ApiTokenInfo>;
+}
+
+/** Who makes the first admin token at a service's first start: the service itself, not a caller. */
+export const BOOTSTRAP_ACTOR: Actor = Object.freeze({ actor: 'system:bootstrap' });
+
+/** A token event tells what was made, never the token: its id, kind and scopes. */
+function createdFacts(token: ApiTokenInfo): AuditFacts {
+  return { target: token.id, details: { kind: token.kind, scopes: token.scopes.join(' ') } };
 }
 
 /**
@@ -180,8 +188,17 @@ export class ApiTokens {
     private readonly cacheMs = 2000,
   ) {}
 
-  /** Creates a token. The token text is returned once and never stored. */
+  /**
+   * Creates a token. The token text is returned once and never stored. Audited as
+   * `token.create` (the token's id, kind and scopes) in the transaction that stores it.
+   */
   async create(options: CreateTokenOptions): Promise<{ token: string; info: ApiTokenInfo }> {
+    // A malformed tenant id is refused before anything is recorded: caller text stays out of the log.
+    const eventTenant = options.tenant === undefined ? null : checkTenantId(options.tenant);
+    return auditedChange(this.auditLog, options.as, { action: 'token.create', tenant: eventTenant }, (audit) => this.createAudited(options, audit));
+  }
+
+  private async createAudited(options: CreateTokenOptions, audit: ChangeAudit): Promise<{ token: string; info: ApiTokenInfo }> {
     const description = checkText(options.description ?? '', 'A token description', 200);
     let tenant: string | null = null;
     let scopes: (Scope | MetricsScope)[] = [];
@@ -230,7 +247,7 @@ export class ApiTokens {
         if (!t) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${tenant}" does not exist.`);
       }
       await trx.insertInto('api_tokens').values(row).execute();
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info(row)));
+      await audit.within(trx, createdFacts(info(row)));
     });
     return { token, info: info(row) };
   }
@@ -238,6 +255,9 @@ export class ApiTokens {
   /**
    * First start of a service: creates one admin token if there is no token at all, and returns
    * it (to be shown once). Returns null when tokens exist. Safe when replicas start together.
+   *
+   * Audited as `token.create` by actor `system:bootstrap`, in the transaction that stores the
+   * token (no event, no token). A start that finds tokens made nothing and records nothing.
    */
   async createBootstrapToken(): Promise<{ token: string; info: ApiTokenInfo } | null> {
     const body = base62(randomBytes(32), BODY_CHARS);
@@ -254,14 +274,22 @@ export class ApiTokens {
       revoked_at: null,
       last_used_at: null,
     };
-    const created = await this.store.writeTransaction(async (trx) => {
-      // SQLite's write lock already serialises this; PostgreSQL needs a lock of its own.
-      if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
-      const { n } = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (Number(n) > 0) return false;
-      await trx.insertInto('api_tokens').values(row).execute();
-      return true;
-    });
+    const created = await auditedChange(this.auditLog, BOOTSTRAP_ACTOR, { action: 'token.create' }, (audit) =>
+      this.store.writeTransaction(async (trx) => {
+        // SQLite's write lock already serialises this; PostgreSQL needs a lock of its own.
+        if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
+        const { n } = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        if (Number(n) > 0) {
+          // Tokens exist (made before, or by a replica starting at the same moment): this start
+          // changed nothing, so its events, in its transaction, are none.
+          await audit.manyWithin(trx, []);
+          return false;
+        }
+        await trx.insertInto('api_tokens').values(row).execute();
+        await audit.within(trx, createdFacts(info(row)));
+        return true;
+      }),
+    );
     return created ? { token, info: info(row) } : null;
   }
 
@@ -277,17 +305,23 @@ export class ApiTokens {
     return info(row);
   }
 
-  /** Revokes a token at once; idempotent. */
-  async revoke(id: string, options: { audit?: AuditWith<ApiTokenInfo> } = {}): Promise<ApiTokenInfo> {
+  /**
+   * Revokes a token at once; idempotent. Audited as `token.revoke` (in the token's tenant) in
+   * the transaction that revokes it.
+   */
+  async revoke(id: string, options: Acting = {}): Promise<ApiTokenInfo> {
+    // Text that is not a token id is refused before anything is recorded: it may be a pasted token.
     if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
-    return this.store.writeTransaction(async (trx) => {
-      await trx.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-      const row = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!row) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
-      if (options.audit) await this.auditLog.appendWithin(trx, options.audit(info(row)));
-      for (const [hash, entry] of this.cache) if (entry.principal.tokenId === id) this.cache.delete(hash);
-      return info(row);
-    });
+    return auditedChange(this.auditLog, options.as, { action: 'token.revoke', target: id }, (audit) =>
+      this.store.writeTransaction(async (trx) => {
+        await trx.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+        const row = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) throw new CofferError('TOKEN_NOT_FOUND', 'No such API token.');
+        await audit.within(trx, { tenant: row.tenant_id });
+        for (const [hash, entry] of this.cache) if (entry.principal.tokenId === id) this.cache.delete(hash);
+        return info(row);
+      }),
+    );
   }
 
   /** Drops the cached tokens of a deleted tenant (its token rows went with it). */

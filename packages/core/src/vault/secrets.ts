@@ -34,10 +34,12 @@ import {
   type SecretValue,
 } from './values.js';
 import { readVersionRow, type VersionRow } from './secret-reads.js';
-import { auditedRead, LIBRARY_ACTOR, type Actor } from '../audit/audited.js';
-import type { AuditLog, AuditWith } from '../audit/audit-log.js';
+import { auditedChange, auditedRead, LIBRARY_ACTOR, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
+import type { AuditAction } from '../audit/audit-actions.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
-export interface PutOptions {
+/** Options of a write; `as` (set by `coffer.as(actor)`) says who acts in its `secret.write` event. */
+export interface PutOptions extends Acting {
   type?: SecretType;
   metadata?: Metadata;
   /** Check-and-set: 0 creates only; N writes only if the current version is N. */
@@ -47,8 +49,6 @@ export interface PutOptions {
    * with them) and listed in the result. Default 10.
    */
   maxVersions?: number;
-  /** An audit event written in the same transaction as the new version. */
-  audit?: AuditWith<PutResult>;
 }
 
 export interface PutResult {
@@ -58,7 +58,7 @@ export interface PutResult {
   /**
    * Present when this write destroyed older versions because the secret keeps `maxVersions`
    * (a lowered `maxVersions` can destroy several at once): their numbers, oldest first. Each is
-   * audited as `secret.version.destroy` (reason `max_versions`) when the write is audited.
+   * audited as `secret.version.destroy` (reason `max_versions`), in the write's transaction.
    */
   destroyedVersions?: number[];
 }
@@ -108,10 +108,8 @@ export interface SecretPage {
 }
 
 /** Which versions an operation applies to: a list, or every version when omitted. */
-export interface VersionSelector {
+export interface VersionSelector extends Acting {
   versions?: number[];
-  /** An audit event written in the same transaction as the change (given the versions changed). */
-  audit?: AuditWith<number[]>;
 }
 
 type WrappedVersion = { version: number; key_version: number | null; wrapped_dek: Buffer | null };
@@ -136,7 +134,7 @@ interface PreparedWrite {
 }
 
 /** Everything about a write that can be checked and encoded before a transaction is opened. */
-function prepareWrite(tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'audit'>): PreparedWrite {
+function prepareWrite(tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'as'>): PreparedWrite {
   checkTenantId(tenant);
   checkSecretName(name);
   const type = options.type === undefined ? undefined : checkSecretType(options.type);
@@ -202,22 +200,32 @@ export class Secrets {
     private readonly auditLog: AuditLog,
   ) {}
 
-  /** Writes a new version. */
+  /**
+   * Writes a new version; audited as `secret.write` (with the new version) in the write's own
+   * transaction, together with a `secret.version.destroy` for each version it destroyed.
+   */
   async put(tenant: string, name: string, value: SecretValue, options: PutOptions = {}): Promise<PutResult> {
-    // Validate and encode before the transaction: a bad value must not take the write lock.
-    const write = prepareWrite(tenant, name, value, options);
-    try {
-      return await this.store.writeTransaction((trx) => this.writePrepared(trx, write, options.audit));
-    } finally {
-      wipe(write);
-    }
+    // Malformed ids are refused before anything is recorded: caller text that is not an id may be
+    // a pasted secret, and it must not reach the audit log.
+    checkTenantId(tenant);
+    checkSecretName(name);
+    return auditedChange(this.auditLog, options.as, { action: 'secret.write', tenant, target: name }, async (audit) => {
+      // Validate and encode before the transaction: a bad value must not take the write lock.
+      const write = prepareWrite(tenant, name, value, options);
+      try {
+        return await this.store.writeTransaction((trx) => this.writePrepared(trx, write, audit));
+      } finally {
+        wipe(write);
+      }
+    });
   }
 
   /**
    * Writes a new version inside the caller's write transaction, so the secret commits or rolls
-   * back with the caller's other changes (a connection and its credentials, for one).
+   * back with the caller's other changes (a connection and its credentials, for one). The
+   * caller's operation audits it.
    */
-  async putWithin(trx: Kysely<Database>, tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'audit'> = {}): Promise<PutResult> {
+  async putWithin(trx: Kysely<Database>, tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'as'> = {}): Promise<PutResult> {
     const write = prepareWrite(tenant, name, value, options);
     try {
       return await this.writePrepared(trx, write);
@@ -282,7 +290,8 @@ export class Secrets {
     }
   }
 
-  private async writePrepared(trx: Kysely<Database>, write: PreparedWrite, audit?: AuditWith<PutResult>): Promise<PutResult> {
+  /** Writes a prepared version; `audit` is absent for writes the caller's operation audits (putWithin). */
+  private async writePrepared(trx: Kysely<Database>, write: PreparedWrite, audit?: ChangeAudit): Promise<PutResult> {
     const { tenant, name, value, type, metadata, cas, maxVersions } = write;
     const tenantKey = await this.keyring.newestTenantKey(trx, tenant);
     let secret = await this.lockSecret(trx, tenant, name);
@@ -335,19 +344,10 @@ export class Secrets {
     if (audit) {
       // Destroying a version cannot be undone, so each gets an event of its own, by the same
       // caller and in the same transaction as the write that caused it.
-      const event = audit(result);
-      const { actor, tenant: eventTenant, ip, requestId } = event;
-      const destroyedEvents = destroyedVersions.map((v) => ({
-        actor,
-        action: 'secret.version.destroy' as const,
-        tenant: eventTenant ?? tenant,
-        target: name,
-        outcome: 'success' as const,
-        ip: ip ?? null,
-        requestId: requestId ?? null,
-        details: { version: v, reason: 'max_versions', maxVersions: keep },
-      }));
-      await this.auditLog.appendManyWithin(trx, [event, ...destroyedEvents]);
+      await audit.manyWithin(trx, [
+        { facts: { details: { version } } },
+        ...destroyedVersions.map((v) => ({ subject: { action: 'secret.version.destroy' as const, details: { version: v, reason: 'max_versions', maxVersions: keep } } })),
+      ]);
     }
     return result;
   }
@@ -653,14 +653,30 @@ export class Secrets {
 
   /**
    * Applies a state change to the selected versions (all when none are named) and returns the
-   * versions it changed. Versions already in the target state are left as they are.
+   * versions it changed. Versions already in the target state are left as they are. Audited as
+   * `action` with the versions changed, in the change's transaction.
    */
   private async changeVersions(
+    action: Extract<AuditAction, 'secret.delete' | 'secret.undelete' | 'secret.destroy'>,
     tenant: string,
     name: string,
     selector: VersionSelector,
     apply: (trx: Kysely<Database>, secretId: string, versions: number[]) => Promise<void>,
     eligible: (state: VersionState, version: number) => boolean,
+  ): Promise<number[]> {
+    // Malformed ids are refused before anything is recorded (see put).
+    checkTenantId(tenant);
+    checkSecretName(name);
+    return auditedChange(this.auditLog, selector.as, { action, tenant, target: name }, (audit) => this.changeVersionsAudited(tenant, name, selector, apply, eligible, audit));
+  }
+
+  private async changeVersionsAudited(
+    tenant: string,
+    name: string,
+    selector: VersionSelector,
+    apply: (trx: Kysely<Database>, secretId: string, versions: number[]) => Promise<void>,
+    eligible: (state: VersionState, version: number) => boolean,
+    audit: ChangeAudit,
   ): Promise<number[]> {
     const wanted = selector.versions?.map((v) => checkVersion(v));
     return this.store.writeTransaction(async (trx) => {
@@ -672,14 +688,15 @@ export class Secrets {
       }
       const targets = (wanted ?? [...byVersion.keys()]).filter((v) => eligible(byVersion.get(v)!, v)).sort((a, b) => a - b);
       if (targets.length > 0) await apply(trx, s.id, targets);
-      if (selector.audit) await this.auditLog.appendWithin(trx, selector.audit(targets));
+      await audit.within(trx, { details: { versions: targets.join(',') } });
       return targets;
     });
   }
 
-  /** Soft-deletes versions: unreadable until undeleted. */
+  /** Soft-deletes versions: unreadable until undeleted. Audited as `secret.delete`. */
   async delete(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
     return this.changeVersions(
+      'secret.delete',
       tenant,
       name,
       selector,
@@ -693,8 +710,10 @@ export class Secrets {
     );
   }
 
+  /** Restores soft-deleted versions. Audited as `secret.undelete`. */
   async undelete(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
     return this.changeVersions(
+      'secret.undelete',
       tenant,
       name,
       selector,
@@ -708,9 +727,10 @@ export class Secrets {
     );
   }
 
-  /** Wipes the ciphertext and wrapped data key of versions for good. */
+  /** Wipes the ciphertext and wrapped data key of versions for good. Audited as `secret.destroy`. */
   async destroy(tenant: string, name: string, selector: VersionSelector = {}): Promise<number[]> {
     const destroyed = await this.changeVersions(
+      'secret.destroy',
       tenant,
       name,
       selector,

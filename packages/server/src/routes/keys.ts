@@ -1,7 +1,6 @@
-/** Key operations (admin tokens only). */
+/** Key operations (admin tokens only). Core audits rotations and rewraps itself, as this request's caller. */
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited, auditedRead } from './audited.js';
 import { TenantParams, toJson } from './schemas.js';
 
 export const keyRoutes = [
@@ -13,8 +12,8 @@ export const keyRoutes = [
     access: { kind: 'admin' },
     params: TenantParams,
     response: z.object({ keyId: z.string(), version: z.number() }),
-    async handler({ params, coffer, audit }) {
-      return audited<{ keyId: string; version: number }>(audit, { action: 'key.rotate', tenant: params.tenant }, (within) => coffer.keys.rotateTenantKey(params.tenant, { audit: within }), (r) => ({ target: r.keyId }));
+    async handler({ params, coffer }) {
+      return coffer.keys.rotateTenantKey(params.tenant);
     },
   }),
   defineRoute({
@@ -25,9 +24,8 @@ export const keyRoutes = [
     access: { kind: 'admin' },
     params: TenantParams,
     response: z.object({ tenant: z.string(), keyId: z.string(), rewrapped: z.number() }),
-    async handler({ params, coffer, audit }) {
-      // A rewrap runs in many batches and changes no value: its event follows it.
-      return auditedRead(audit, { action: 'key.rewrap', tenant: params.tenant }, () => coffer.keys.rewrapTenant(params.tenant), (r) => ({ keyId: r.keyId, rewrapped: r.rewrapped }));
+    async handler({ params, coffer }) {
+      return coffer.keys.rewrapTenant(params.tenant);
     },
   }),
   defineRoute({

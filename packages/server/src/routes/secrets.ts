@@ -1,8 +1,9 @@
-/** Secrets of a tenant: write, read metadata, reveal (the only plaintext route), versions, delete. */
-import type { PutResult } from '@coffer/core';
+/**
+ * Secrets of a tenant: write, read metadata, reveal (the only plaintext route), versions, delete.
+ * Core audits every change and reveal itself, as this request's caller (`coffer` acts as it).
+ */
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
 import { QueryVersion, SecretInfo, SecretName, SecretParams, SecretType, SecretValue, SecretVersionInfo, TenantParams, toJson, VersionNumber } from './schemas.js';
 
 const VersionsBody = z.object({ versions: z.array(VersionNumber).min(1).max(1000) }).strict();
@@ -20,13 +21,8 @@ function versionChangeRoute(verb: 'undelete' | 'destroy', summary: string) {
     params: SecretParams,
     body: VersionsBody,
     response: VersionsResult,
-    async handler({ params, body, coffer, audit }) {
-      const versions = await audited<number[]>(
-        audit,
-        { action: `secret.${verb}`, tenant: params.tenant, target: params.name },
-        (within) => coffer.secrets[verb](params.tenant, params.name, { versions: body.versions, audit: within }),
-        (v) => ({ details: { versions: v.join(',') } }),
-      );
+    async handler({ params, body, coffer }) {
+      const versions = await coffer.secrets[verb](params.tenant, params.name, { versions: body.versions });
       return { name: params.name, versions };
     },
   });
@@ -69,15 +65,9 @@ export const secretRoutes = [
     // destroyedVersions: versions destroyed because the write (or a lowered maxVersions) went past the number kept; each is audited.
     response: z.object({ name: z.string(), version: z.number(), createdAt: z.string(), destroyedVersions: z.array(z.number()).optional() }),
     errors: ['CAS_MISMATCH', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID'],
-    async handler({ params, body, coffer, audit }) {
+    async handler({ params, body, coffer }) {
       const { value, ...options } = body;
-      const result = await audited<PutResult>(
-        audit,
-        { action: 'secret.write', tenant: params.tenant, target: params.name },
-        (within) => coffer.secrets.put(params.tenant, params.name, value, { ...options, audit: within }),
-        (r) => ({ details: { version: r.version } }),
-      );
-      return toJson(result) as never;
+      return toJson(await coffer.secrets.put(params.tenant, params.name, value, options)) as never;
     },
   }),
   defineRoute({
@@ -104,7 +94,7 @@ export const secretRoutes = [
     body: z.object({ version: VersionNumber.optional() }).strict(),
     response: z.object({ name: z.string(), type: SecretType, version: z.number(), value: SecretValue }),
     errors: ['SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED', 'AUDIT_UNAVAILABLE'],
-    async handler({ params, body, coffer, audit, reply }) {
+    async handler({ params, body, coffer, reply }) {
       // Core records the reveal (this request's actor, address and id) before it returns the value.
       const revealed = await coffer.secrets.reveal(params.tenant, params.name, body.version ? { version: body.version } : {});
       reply.header('cache-control', 'no-store');
@@ -133,13 +123,8 @@ export const secretRoutes = [
     params: SecretParams,
     query: z.object({ version: QueryVersion.optional() }).strict(),
     response: VersionsResult,
-    async handler({ params, query, coffer, audit }) {
-      const versions = await audited<number[]>(
-        audit,
-        { action: 'secret.delete', tenant: params.tenant, target: params.name },
-        (within) => coffer.secrets.delete(params.tenant, params.name, { ...(query.version ? { versions: [query.version] } : {}), audit: within }),
-        (v) => ({ details: { versions: v.join(',') } }),
-      );
+    async handler({ params, query, coffer }) {
+      const versions = await coffer.secrets.delete(params.tenant, params.name, query.version ? { versions: [query.version] } : {});
       return { name: params.name, versions };
     },
   }),

@@ -1,8 +1,10 @@
-/** API tokens (admin tokens only). The token text is in the create response and nowhere else. */
-import { TENANT_SCOPES, type ApiTokenInfo } from '@coffer/core';
+/**
+ * API tokens (admin tokens only). The token text is in the create response and nowhere else.
+ * Core audits creation and revocation itself, as this request's caller.
+ */
+import { TENANT_SCOPES } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { audited } from './audited.js';
 import { ApiToken as BaseApiToken, TenantId, toJson } from './schemas.js';
 
 /** Tenant scopes, and `metrics:read`, which only a metrics token holds. */
@@ -31,14 +33,8 @@ export const tokenRoutes = [
     status: 201,
     response: ApiToken.extend({ token: z.string() }),
     errors: ['SCOPE_INVALID', 'TENANT_NOT_FOUND'],
-    async handler({ body, coffer, audit, reply }) {
-      // The event is built from the token's info, never from the token itself.
-      const created = await audited<{ token: string; info: ApiTokenInfo }>(
-        audit,
-        { action: 'token.create', tenant: body.tenant ?? null },
-        async (within) => coffer.tokens.create({ ...body, audit: (info) => within({ token: '', info }) }),
-        (r) => ({ target: r.info.id, details: { kind: r.info.kind, scopes: r.info.scopes.join(' ') } }),
-      );
+    async handler({ body, coffer, reply }) {
+      const created = await coffer.tokens.create(body);
       reply.header('cache-control', 'no-store');
       return { ...(toJson(created.info) as object), token: created.token } as never;
     },
@@ -64,9 +60,8 @@ export const tokenRoutes = [
     params: z.object({ id: z.string().max(64) }),
     response: ApiToken,
     errors: ['TOKEN_NOT_FOUND'],
-    async handler({ params, coffer, audit }) {
-      const info = await audited<ApiTokenInfo>(audit, { action: 'token.revoke', target: params.id }, (within) => coffer.tokens.revoke(params.id, { audit: within }), (i) => ({ tenant: i.tenant }));
-      return toJson(info) as never;
+    async handler({ params, coffer }) {
+      return toJson(await coffer.tokens.revoke(params.id)) as never;
     },
   }),
 ];
