@@ -4,7 +4,8 @@
  * CLI; once the log is writable again everything works and the chain verifies.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { hex, withAuditUnwritable } from '../../core/test/helpers.js';
+import { hex } from '../../core/test/helpers.js';
+import { withAuditRefused } from '../../core/test/support/audit-refused.js';
 import { backendEnv, coffer, expectError, expectNoneOf, expectOk, forEachBackendInParallel, okJson } from './support/cli.js';
 
 forEachBackendInParallel('coffer with the audit log unwritable', (backend) => {
@@ -19,7 +20,7 @@ forEachBackendInParallel('coffer with the audit log unwritable', (backend) => {
   });
 
   it('refuses reveals and changes with AUDIT_UNAVAILABLE, prints no value, and applies nothing', async () => {
-    await withAuditUnwritable(backend(), async () => {
+    await withAuditRefused(backend(), async () => {
       const reveal = await run(['secret', 'get', 'k', '--tenant', 'acme']);
       expectError(reveal, 'AUDIT_UNAVAILABLE');
       expectNoneOf(reveal, [VALUE]);

@@ -14,7 +14,7 @@ import type { AuditEvent, Coffer, TokenSet } from '../src/index.js';
 import { forEachBackend } from './support/backends.js';
 import { startStandIn, type StandIn } from './support/provider-standin.js';
 import { startTokenStandIn, type TokenStandIn } from './support/token-standin.js';
-import { withAuditRefused } from './support/audit-refusal.js';
+import { withAuditRefused } from './support/audit-refused.js';
 import { expectCode, hex, openCoffer, tenantId, withRaw } from './helpers.js';
 
 const KEY = `zq-apc-key-${hex(8)}`;

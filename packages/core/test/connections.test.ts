@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Coffer } from '../src/index.js';
 import { forEachBackend } from './support/backends.js';
 import { startStandIn, type StandIn } from './support/provider-standin.js';
-import { withAuditRefused } from './support/audit-refusal.js';
+import { withAuditRefused } from './support/audit-refused.js';
 import { errorText, expectCode, hex, openCoffer, rawDb, tenantId } from './helpers.js';
 
 const TOKEN = `shpat_${'0123456789abcdef'.repeat(2)}`;

@@ -94,28 +94,6 @@ export async function withRaw<T>(backend: Backend, fn: (db: RawDb) => Promise<T>
   }
 }
 
-/**
- * Runs `fn` with every table an audit event can be written to gone (renamed away): the chain
- * (`audit_events`) and, where it exists, the SQLite outbox that holds a change's event until it
- * joins the chain. Always puts them back.
- */
-export async function withAuditUnwritable<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
-  return withRaw(backend, async (db) => {
-    const exists = async (table: string) =>
-      db.dialect === 'sqlite'
-        ? (await db.all(`select 1 from sqlite_master where name = ? union all select 1 from audit.sqlite_master where name = ?`, [table, table])).length > 0
-        : (await db.all<{ t: string | null }>('select to_regclass(?)::text as t', [table]))[0]!.t !== null;
-    const tables = [];
-    for (const t of ['audit_events', 'audit_outbox']) if (await exists(t)) tables.push(t);
-    for (const t of tables) await db.run(`alter table ${t} rename to ${t}_parked`);
-    try {
-      return await fn();
-    } finally {
-      for (const t of tables) await db.run(`alter table ${t}_parked rename to ${t}`);
-    }
-  });
-}
-
 /** The internal id of a secret, from the raw table. */
 export async function secretIdOf(db: RawDb, tenant: string, name: string): Promise<string> {
   const rows = await db.all<{ id: string }>('select id from secrets where tenant_id = ? and name = ?', [tenant, name]);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createCoffer } from '@coffer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../core/test/support/backends.js';
-import { withAuditUnwritable } from '../../core/test/helpers.js';
+import { withAuditRefused } from '../../core/test/support/audit-refused.js';
 import { allAuditRows, expectApiError, expectErrorBody, expectNoneIn, hex, rawDb, startTestServer, type RawDb, type TestServer } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -322,7 +322,7 @@ forEachBackend('audit log over HTTP', (backend) => {
     });
 
     /** Makes every audit insert fail for real (the chain and the SQLite outbox), runs `fn`, and always restores them. */
-    const withAuditBroken = (fn: () => Promise<void>): Promise<void> => withAuditUnwritable(backend(), fn);
+    const withAuditBroken = (fn: () => Promise<void>): Promise<void> => withAuditRefused(backend(), fn);
 
     it('a reveal whose audit event cannot be written returns 503 AUDIT_UNAVAILABLE and no value; it works again once restored', async () => {
       const before = await headSeq();

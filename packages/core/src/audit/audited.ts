@@ -56,7 +56,7 @@ function eventOf(who: Actor, subject: AuditSubject, facts: AuditFacts = {}): Aud
 }
 
 /** Records a failed attempt; an event that cannot be written makes the answer AUDIT_UNAVAILABLE. */
-async function recordFailure(log: AuditLog, who: Actor, subject: AuditSubject, err: unknown): Promise<void> {
+export async function recordFailure(log: AuditLog, who: Actor, subject: AuditSubject, err: unknown): Promise<void> {
   const code = err instanceof CofferError ? err.code : 'INTERNAL';
   // The log itself failing cannot be recorded in it.
   if (code === 'AUDIT_UNAVAILABLE') return;
@@ -85,6 +85,8 @@ export interface ChangeAudit {
   within(trx: Kysely<Database>, facts?: AuditFacts): Promise<void>;
   /** Several events in the change's transaction (a write that also destroys old versions). */
   manyWithin(trx: Kysely<Database>, events: readonly { subject?: Partial<AuditSubject>; facts?: AuditFacts }[]): Promise<void>;
+  /** Says the call changed nothing (a first-start step another process did first): no event. */
+  nothing(): void;
 }
 
 /**
@@ -106,6 +108,9 @@ export async function auditedChange<T>(log: AuditLog, who: Actor | undefined, su
         trx,
         events.map((e) => eventOf(actor, { ...subject, ...e.subject, details: { ...subject.details, ...e.subject?.details } }, e.facts)),
       );
+      written = true;
+    },
+    nothing() {
       written = true;
     },
   };

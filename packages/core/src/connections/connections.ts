@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
-import { auditedChange, auditedRead, LIBRARY_ACTOR, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
+import { auditedChange, auditedRead, LIBRARY_ACTOR, recordFailure, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
 import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { AuthMode, ProviderDefinition } from '../providers/provider-schema.js';
@@ -491,10 +491,8 @@ export class Connections {
 
   /** A refresh refused before any attempt, recorded like any failed call; an attempt's own outcome is the refresher's. */
   private async recordRefusedRefresh(who: Actor, tenant: string, id: string, err: unknown): Promise<void> {
-    const code = err instanceof CofferError ? err.code : 'INTERNAL';
-    // The log itself failing cannot be recorded in it.
-    if (code === 'AUDIT_UNAVAILABLE' || refreshOutcomeRecorded(err)) return;
-    await this.auditLog.append({ actor: who.actor, ip: who.ip ?? null, requestId: who.requestId ?? null, action: 'connection.refresh', tenant, target: id, outcome: 'failure', code, details: {} });
+    if (refreshOutcomeRecorded(err)) return;
+    await recordFailure(this.auditLog, who, { action: 'connection.refresh', tenant, target: id }, err);
   }
 
   private requireRefresher(): TokenRefresher {

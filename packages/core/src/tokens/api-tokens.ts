@@ -282,7 +282,7 @@ export class ApiTokens {
         if (Number(n) > 0) {
           // Tokens exist (made before, or by a replica starting at the same moment): this start
           // changed nothing, so its events, in its transaction, are none.
-          await audit.manyWithin(trx, []);
+          audit.nothing();
           return false;
         }
         await trx.insertInto('api_tokens').values(row).execute();
