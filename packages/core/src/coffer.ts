@@ -129,6 +129,8 @@ export async function createCoffer(input: CofferConfig | ResolvedConfig = {}, ho
     // Unwrapped once here (made on first open), so every process verifies the chain it writes.
     auditKeys = await AuditKeys.open(store, keyring);
     const audit = new AuditLog(store, { keys: auditKeys, ...(hooks.onAuditCommit ? { onCommit: hooks.onAuditCommit } : {}) });
+    // Change events a crash left in the outbox (SQLite) reach the chain before anything is served.
+    await audit.drainOutbox();
     const keys = new KeyAdmin(store, keyring, provider, audit);
     // A root rotation interrupted in another process is finished (or rolled back) here; a
     // process opened to rotate does it in rotateRootKey instead.

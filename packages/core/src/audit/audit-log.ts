@@ -8,6 +8,15 @@
  * Appends are durable when their promise resolves. Concurrent appends share commits (group
  * commit): while one transaction is being written, new events queue up and go together in
  * the next, so durability does not cap throughput.
+ *
+ * A change's events are written in the change's own transaction (`appendWithin`), so the two
+ * commit together or not at all. On PostgreSQL they go straight into the chain: one database,
+ * one transaction. On SQLite the chain lives in a file of its own (fast reads under audit
+ * load, see store/database.ts), and a transaction over two WAL files is not atomic across a
+ * host crash; so a change's events go to the outbox in the main file, in the change's
+ * transaction, and are moved into the chain, in order, once it has committed and before the
+ * change is acknowledged (`drainOutbox`). A move that fails leaves them in the outbox, durable,
+ * for the next write or the next start, which drains the outbox before serving.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -15,7 +24,15 @@ import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
 import { chainRows, eventHash, GENESIS_HASH, type AuditKey, type AuditKeySet, type EventContent } from './audit-chain.js';
-import { prepareSqliteStatements, writeSqliteBatch, type SqliteAuditStatements } from './sqlite-audit-batch.js';
+import {
+  moveSqliteOutbox,
+  prepareOutboxStatements,
+  prepareSqliteStatements,
+  removeMovedOutbox,
+  writeSqliteBatch,
+  type SqliteAuditStatements,
+  type SqliteOutboxStatements,
+} from './sqlite-audit-batch.js';
 import type { AuditAction } from './audit-actions.js';
 
 export { AUDIT_ACTIONS, isAuditAction, type AuditAction } from './audit-actions.js';
@@ -137,6 +154,13 @@ export interface AuditLogOptions {
    * keyed start (a chain re-hashed by someone without the root key).
    */
   keys?: AuditKeySet;
+  /**
+   * @internal For crash tests (a child process kills itself there): right after a change with
+   * events has committed (on SQLite before they are moved out of the outbox; on PostgreSQL they
+   * are in the chain already); and, SQLite only, right after a move's chain commit is durable,
+   * before its outbox rows are deleted.
+   */
+  crashPoints?: { afterChangeCommit?: () => void; afterChainCommit?: () => void };
 }
 
 /**
@@ -181,6 +205,10 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
   private sqliteStatements: SqliteAuditStatements | undefined;
+  private outboxStatements: SqliteOutboxStatements | undefined;
+  private draining: Promise<number> | undefined;
+  private drainQueued: Promise<number> | undefined;
+  private drainFailures = 0;
 
   constructor(
     private readonly store: Store,
@@ -221,6 +249,7 @@ export class AuditLog {
   /**
    * Appends an event inside the caller's write transaction, so the change it records and the
    * event commit together or not at all: a change whose event cannot be written is rolled back.
+   * On SQLite the event is in the chain when writeTransaction resolves (see the outbox above).
    */
   async appendWithin(trx: Kysely<Database>, input: AuditEventInput): Promise<void> {
     await this.appendManyWithin(trx, [input]);
@@ -229,6 +258,7 @@ export class AuditLog {
   /** {@link appendWithin} for several events: one head lock and one insert for them all. */
   async appendManyWithin(trx: Kysely<Database>, inputs: readonly AuditEventInput[]): Promise<void> {
     if (inputs.length === 0) return;
+    if (this.store.dialect === 'sqlite') return this.appendToOutbox(trx, inputs);
     try {
       const rows = chain(
         await this.lockHead(trx),
@@ -239,10 +269,126 @@ export class AuditLog {
       for (let i = 0; i < rows.length; i += 64) await trx.insertInto('audit_events').values(rows.slice(i, i + 64)).execute();
       const last = rows[rows.length - 1]!;
       await trx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+      const crash = this.options.crashPoints?.afterChangeCommit;
+      if (crash) this.store.afterCommit(trx, async () => crash());
     } catch {
       throw auditUnavailable();
     }
     this.options.onCommit?.(inputs.length);
+  }
+
+  /**
+   * SQLite: the events go to the outbox in the main file, in the change's transaction, and are
+   * moved into the chain once it commits (before writeTransaction resolves). The commit's own
+   * fsync (main is synchronous FULL) makes the change and its events durable together.
+   */
+  private async appendToOutbox(trx: Kysely<Database>, inputs: readonly AuditEventInput[]): Promise<void> {
+    try {
+      this.store.afterCommit(trx, this.drainAfterCommit);
+      // Read under the change's write lock: if a crashed move chains these events, it is after this.
+      const head = await trx.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst();
+      if (!head) throw new CofferError('INTERNAL', 'The audit head row is missing.');
+      const rows = inputs.map((input) => {
+        const { id, ...content } = toRow(input);
+        return { head_seq: head.seq, event_id: id, ...content };
+      });
+      // Bounded statements: at most 64 rows (768 parameters) per insert.
+      for (let i = 0; i < rows.length; i += 64) await trx.insertInto('audit_outbox').values(rows.slice(i, i + 64)).execute();
+    } catch {
+      throw auditUnavailable();
+    }
+    // onCommit is called by the move into the chain, which is when these events are committed to it.
+  }
+
+  /**
+   * After a change's commit. Its events are durable in the outbox already, so a failed move does
+   * not turn the committed change into an error: they stay there for the next drain (the next
+   * write, or the next start), counted in {@link outboxDrainFailures} and {@link pendingOutbox}.
+   */
+  private readonly drainAfterCommit = async (): Promise<void> => {
+    this.options.crashPoints?.afterChangeCommit?.();
+    try {
+      await this.drainOutbox();
+    } catch {
+      this.drainFailures += 1;
+    }
+  };
+
+  /**
+   * Moves the outbox (SQLite) into the chain, oldest first, and resolves with how many events it
+   * chained; rejects with AUDIT_UNAVAILABLE when it cannot. Start-up calls it before serving.
+   * PostgreSQL has nothing to move. Safe from any number of processes at once: each move
+   * write-locks both files, and skips events a crashed drain had chained already.
+   */
+  drainOutbox(): Promise<number> {
+    if (this.store.dialect !== 'sqlite') return Promise.resolve(0);
+    if (!this.draining) return this.startDrain();
+    // The running drain may have read the outbox before the caller's change committed: the next
+    // one, after it, is shared by everyone who arrives meanwhile.
+    this.drainQueued ??= this.draining.then(
+      () => this.startQueuedDrain(),
+      () => this.startQueuedDrain(),
+    );
+    return this.drainQueued;
+  }
+
+  /** Events held in the outbox, not yet in the chain (0 on PostgreSQL): above 0 only while moves fail. */
+  async pendingOutbox(): Promise<number> {
+    if (this.store.dialect !== 'sqlite') return 0;
+    return this.store.withSqliteWriter((handle) => this.outbox(handle).count.get()!.n);
+  }
+
+  /** Moves after a change's commit that failed in this process (their events wait in the outbox). */
+  get outboxDrainFailures(): number {
+    return this.drainFailures;
+  }
+
+  private startQueuedDrain(): Promise<number> {
+    this.drainQueued = undefined;
+    return this.startDrain();
+  }
+
+  private startDrain(): Promise<number> {
+    const run = this.drainAll();
+    this.draining = run;
+    const clear = () => {
+      if (this.draining === run) this.draining = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  private async drainAll(): Promise<number> {
+    let chained = 0;
+    for (;;) {
+      let lastId: number;
+      let read: number;
+      let count: number;
+      try {
+        // Synchronously on the write handle, like the read path's batches, so the two
+        // interleave in commit order on the one chain head.
+        const move = await this.store.withSqliteWriter((handle) =>
+          moveSqliteOutbox(handle, (this.sqliteStatements ??= prepareSqliteStatements(handle)), this.outbox(handle), MAX_BATCH, this.options.keys?.current),
+        );
+        if (!move) return chained;
+        ({ lastId, read } = move);
+        count = move.chained.length;
+        // Durable in the chain before the outbox lets go of them. Never deleted in the chain's
+        // own transaction: over two files, a crash could keep the delete and lose the events.
+        await this.store.syncAuditLog();
+        this.options.crashPoints?.afterChainCommit?.();
+        await this.store.withSqliteWriter((handle) => removeMovedOutbox(handle, this.outbox(handle), lastId));
+      } catch {
+        throw auditUnavailable();
+      }
+      chained += count;
+      if (count > 0) this.options.onCommit?.(count);
+      if (read < MAX_BATCH) return chained;
+    }
+  }
+
+  private outbox(handle: Parameters<typeof prepareOutboxStatements>[0]): SqliteOutboxStatements {
+    return (this.outboxStatements ??= prepareOutboxStatements(handle));
   }
 
   /** Writes a batch and settles its promises; a failure of a single event rejects it. */

@@ -55,6 +55,15 @@ export interface Store {
    */
   writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
+   * Runs `fn` once the write transaction `trx` (the one a {@link writeTransaction} callback
+   * received) has committed, after its connection is released and before writeTransaction
+   * resolves; never if it rolls back. The same `fn` registered twice in one transaction runs
+   * once. Its rejection reaches writeTransaction's caller, so `fn` should not reject for work
+   * that does not undo the commit. The audit log moves a change's outbox events into the chain
+   * with it (audit/audit-log.ts).
+   */
+  afterCommit(trx: Kysely<Database>, fn: () => Promise<void>): void;
+  /**
    * SQLite only: runs `fn` synchronously on the write handle while holding Kysely's connection,
    * so nothing else interleaves. For short, hot write paths that gain from prepared statements
    * and no await between statements.
@@ -89,6 +98,29 @@ const pgTypesFor = (types: typeof pg.types) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 });
+
+/**
+ * Registers `fn` to run once `trx` commits. A transaction that is not one of ours (or already
+ * over) is a programming error: silently dropping the hook could leave work undone.
+ */
+function registerAfterCommit(hooks: WeakMap<Kysely<Database>, Set<() => Promise<void>>>, trx: Kysely<Database>, fn: () => Promise<void>): void {
+  const pending = hooks.get(trx);
+  if (!pending) throw new CofferError('INTERNAL', 'afterCommit needs the transaction of a running writeTransaction.');
+  pending.add(fn);
+}
+
+/** Runs every hook, in registration order, each even if an earlier one failed; rethrows the first failure. */
+async function runAfterCommit(hooks: Set<() => Promise<void>>): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const fn of hooks) {
+    try {
+      await fn();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
+}
 
 export async function openStore(location: DatabaseLocation, options: OpenOptions = {}): Promise<Store> {
   return location.dialect === 'sqlite' ? openSqlite(location.target, options) : openPostgres(location.target, options);
@@ -137,6 +169,7 @@ function openSqlite(file: string, options: OpenOptions): Store {
   handle.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
   let reader: SqliteDatabase.Database | undefined;
+  const afterCommitHooks = new WeakMap<Kysely<Database>, Set<() => Promise<void>>>();
   return {
     db,
     dialect: 'sqlite',
@@ -152,23 +185,30 @@ function openSqlite(file: string, options: OpenOptions): Store {
     description: `SQLite ${file}`,
     async writeTransaction(fn) {
       // Kysely's SQLite driver holds one connection behind a mutex, so everything inside
-      // `connection()` runs on it alone, between our BEGIN IMMEDIATE and COMMIT.
+      // `connection()` runs on it alone, between our BEGIN IMMEDIATE and COMMIT. A change's
+      // audit events go to the outbox in the main file (synchronous FULL), so the commit alone
+      // makes the change and its events durable; the audit file is not written here.
+      const committed = new Set<() => Promise<void>>();
       const result = await db.connection().execute(async (conn) => {
         await sql`begin immediate`.execute(conn);
+        afterCommitHooks.set(conn, committed);
         try {
           const value = await fn(conn);
           await sql`commit`.execute(conn);
           return value;
         } catch (err) {
+          committed.clear();
           if (handle.inTransaction) await sql`rollback`.execute(conn);
           throw err;
+        } finally {
+          afterCommitHooks.delete(conn);
         }
       });
-      // A change's audit event committed with it; the change is acknowledged once that event
-      // is durable. Flushed after the connection is released, so other work is not held up.
-      await syncAudit();
+      // After the connection is released: the hooks may need it themselves.
+      await runAfterCommit(committed);
       return result;
     },
+    afterCommit: (trx, fn) => registerAfterCommit(afterCommitHooks, trx, fn),
     withSqliteWriter: (fn) => db.connection().execute(async () => fn(handle)),
     syncAuditLog: syncAudit,
     preparedQuery: () => Promise.reject(new CofferError('INTERNAL', 'preparedQuery is for PostgreSQL only.')),
@@ -188,6 +228,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const afterCommitHooks = new WeakMap<Kysely<Database>, Set<() => Promise<void>>>();
   try {
     await sql`select 1`.execute(db);
   } catch (err) {
@@ -203,7 +244,23 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     sqlite: undefined,
     sqliteReader: undefined,
     description: `PostgreSQL ${redactUrl(url)}`,
-    writeTransaction: (fn) => db.transaction().execute(fn),
+    async writeTransaction(fn) {
+      const committed = new Set<() => Promise<void>>();
+      const result = await db.transaction().execute(async (trx) => {
+        afterCommitHooks.set(trx, committed);
+        try {
+          return await fn(trx);
+        } catch (err) {
+          committed.clear();
+          throw err;
+        } finally {
+          afterCommitHooks.delete(trx);
+        }
+      });
+      await runAfterCommit(committed);
+      return result;
+    },
+    afterCommit: (trx, fn) => registerAfterCommit(afterCommitHooks, trx, fn),
     withSqliteWriter: () => Promise.reject(new CofferError('INTERNAL', 'withSqliteWriter is for SQLite only.')),
     syncAuditLog: () => Promise.resolve(),
     preparedQuery: async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[],

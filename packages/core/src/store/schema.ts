@@ -2,6 +2,8 @@
  * Table types shared by both databases. Timestamps are epoch milliseconds; binary columns
  * are Buffers (SQLite BLOB, PostgreSQL bytea).
  */
+import type { Generated } from 'kysely';
+
 export type RootKeyState = 'current' | 'previous' | 'retired';
 export type TenantKeyState = 'active' | 'retired';
 export type VersionState = 'active' | 'deleted' | 'destroyed';
@@ -124,10 +126,34 @@ export interface AuditKeysTable {
   created_at: number;
 }
 
+/**
+ * SQLite: a change's audit events, written in the change's transaction in the main file and
+ * moved into the chain (audit_events, in the audit file) once it has committed; see
+ * audit/audit-log.ts. The content is the event's as the change built it; `id` orders the moves.
+ */
+export interface AuditOutboxTable {
+  id: Generated<number>;
+  /** The chain head's seq when the change committed: the event cannot be in the chain before it. */
+  head_seq: number;
+  event_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  tenant_id: string | null;
+  target: string | null;
+  outcome: string;
+  code: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: string;
+}
+
 export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** SQLite: the last audit_outbox id moved into the chain, moved with it. */
+  outbox_id: Generated<number>;
 }
 
 export type ConnectionStatus = 'active' | 'error' | 'expired' | 'refresh_failed' | 'revoked';
@@ -191,6 +217,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   audit_keys: AuditKeysTable;
+  audit_outbox: AuditOutboxTable;
   connections: ConnectionsTable;
   oauth_sessions: OAuthSessionsTable;
 }

@@ -13,6 +13,7 @@ import * as importKey from './0005-connection-import-key.js';
 import * as rootRotation from './0006-root-rotation.js';
 import * as connectReturnOrigins from './0007-connect-return-origins.js';
 import * as auditKeys from './0008-audit-keys.js';
+import * as auditOutbox from './0009-audit-outbox.js';
 
 export interface MigrationContext {
   readonly dialect: Dialect;
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0006-root-rotation': rootRotation,
   '0007-connect-return-origins': connectReturnOrigins,
   '0008-audit-keys': auditKeys,
+  '0009-audit-outbox': auditOutbox,
 };
 
 class StaticProvider implements MigrationProvider {
