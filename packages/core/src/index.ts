@@ -42,7 +42,6 @@ export {
   isAuditAction,
   type AuditOutcome,
   type AuditDetailValue,
-  type AuditWith,
   type AuditQuery,
   type AuditPage,
   type VerifyResult,
