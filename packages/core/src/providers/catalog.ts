@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { CofferError } from '../errors.js';
 import { ProviderDefinition } from './provider-schema.js';
+import { PROVIDER_ID } from './provider-id.js';
 
 /** Where the built-in definitions live (the same path from src/ and dist/). */
 export const BUILTIN_PROVIDERS_DIR = fileURLToPath(new URL('../../providers/', import.meta.url));
 
 const EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
-const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** Definitions are small; a larger file is a mistake (or not a definition). */
 const MAX_FILE_BYTES = 256 * 1024;
 

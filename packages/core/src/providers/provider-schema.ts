@@ -7,11 +7,11 @@
  * `loadProviderCatalog` checks that too, so a typo fails at start, not at the first request.
  */
 import { z } from 'zod';
+import { PROVIDER_ID as ID } from './provider-id.js';
 
 export const AUTH_MODES = ['api_key', 'basic', 'oauth2', 'oauth2_client_credentials', 'custom'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
-const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** Names Coffer fills in itself (OAuth tokens, basic auth): a declared field may not shadow them. */
 const RESERVED_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'token_type', 'basic_auth']);
 const FIELD = /^[a-z][a-z0-9_]{0,63}$/;
