@@ -141,8 +141,6 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** Builds the audit event of a change from its result, to be written in the change's transaction. */
-export type AuditWith<R> = (result: R) => AuditEventInput;
 
 export interface AuditLogOptions {
   /** Called after each committed batch with its size (for metrics). */

@@ -107,6 +107,9 @@ function alreadyChained(o: SqliteOutboxStatements, pending: readonly OutboxRow[]
  * Undefined when the outbox is empty.
  */
 export function moveSqliteOutbox(handle: SqliteHandle, s: SqliteAuditStatements, o: SqliteOutboxStatements, limit: number, key?: AuditKey): OutboxMove | undefined {
+  // A plain read first: an empty outbox (every start, and most moves) needs no write lock, so a
+  // read-only command opening the vault does not queue behind another process's write.
+  if (o.pending.get(1) === undefined) return undefined;
   return handle
     .transaction(() => {
       const pending = o.pending.all(limit);
