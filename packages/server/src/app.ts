@@ -142,8 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // guessing on its own. So a Redis outage reports `degraded` with 200, and a load balancer
     // keeps the fleet in service; alert on the body or on coffer_auth_limiter_shared_up.
     const redis = await sharedLimiter();
-    if (redis === undefined) return { status: 'ready' };
-    return redis === 'ok' ? { status: 'ready', checks: { redis } } : { status: 'degraded', checks: { redis } };
+    // SQLite: change events held in the outbox because moving them into the chain failed. They
+    // are durable and move with the next write, so the replica keeps serving, reported degraded.
+    const auditOutbox = await deps.coffer.audit.pendingOutbox();
+    const checks = { ...(redis !== undefined ? { redis } : {}), ...(auditOutbox > 0 ? { auditOutbox } : {}) };
+    const degraded = (redis !== undefined && redis !== 'ok') || auditOutbox > 0;
+    return Object.keys(checks).length === 0 ? { status: 'ready' } : { status: degraded ? 'degraded' : 'ready', checks };
   });
   // Service-wide numbers, no tenant's: an admin or metrics token (a scraper can also be given
   // a listener of its own, COFFER_METRICS_PORT, see serve.ts).

@@ -141,7 +141,6 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-
 export interface AuditLogOptions {
   /** Called after each committed batch with its size (for metrics). */
   onCommit?: (events: number) => void;
