@@ -95,11 +95,13 @@ export interface AuditEvent {
   details: Record<string, FieldValue>;
   hash: string;
 }
-/** `GET /v1/keys`: root and tenant keys, and a root rotation in progress (null when none). */
+/** `GET /v1/keys`: root, tenant and audit keys, and a root rotation in progress (null when none). */
 export interface KeyStatus {
   rootKeyProvider: string;
   root: Record<string, unknown>[];
   tenants: Record<string, unknown>[];
+  /** Audit key versions that MAC the audit chain (never a key). */
+  audit: { version: number; current: boolean; rootKeyId: string; firstSeq: number; createdAt: string }[];
   rotation: {
     state: 'starting' | 'staged' | 'switched';
     owner: string | null;

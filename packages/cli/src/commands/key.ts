@@ -10,7 +10,7 @@ export function registerKey(program: Command, io: Io): void {
 
   key
     .command('status')
-    .description('root and tenant keys, their state and what each protects')
+    .description('root, tenant and audit keys, their state and what each protects')
     .action(async (_opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const status = await withCoffer(ctx, (c) => c.keys.status());
@@ -32,6 +32,8 @@ export function registerKey(program: Command, io: Io): void {
                 ['TENANT KEY', 'STATE', 'NEWEST', 'WRAPPED BY', 'SECRET VERSIONS', 'CREATED'],
                 status.tenants.map((t) => [t.id, t.state, t.newest ? 'yes' : '', t.rootKeyId ?? '-', String(t.secretVersions), when(t.createdAt)]),
               ),
+          '',
+          table(['AUDIT KEY', 'CURRENT', 'WRAPPED BY', 'KEYED FROM EVENT', 'CREATED'], status.audit.map((a) => [`audit/v${a.version}`, a.current ? 'yes' : '', a.rootKeyId, String(a.firstSeq + 1), when(a.createdAt)])),
         ].join('\n'),
       );
     });

@@ -34,6 +34,18 @@ export interface RootKeyStatus {
   tenantKeys: number;
 }
 
+/** One version of the audit key (keys/audit-keys.ts): never the key, only where it stands. */
+export interface AuditKeyStatus {
+  version: number;
+  /** Whether new audit events are MACed under it. */
+  current: boolean;
+  /** The root key that wraps it. */
+  rootKeyId: string;
+  /** Events after this seq are keyed; those up to it are the log from before audit keys. */
+  firstSeq: number;
+  createdAt: Date;
+}
+
 export interface TenantKeyStatus {
   id: string;
   tenant: string;
@@ -63,6 +75,8 @@ export interface KeyStatus {
   rootKeyProvider: string;
   root: RootKeyStatus[];
   tenants: TenantKeyStatus[];
+  /** The audit key versions that MAC the audit chain. */
+  audit: AuditKeyStatus[];
   /** Null unless a root rotation is running or was interrupted. */
   rotation: RootRotationStatus | null;
 }
@@ -126,13 +140,15 @@ export class KeyAdmin {
 
   async status(): Promise<KeyStatus> {
     const db = this.store.db;
-    const [roots, tenantKeys, wrapsByRoot, usesByKey, rotation] = await Promise.all([
+    const [roots, tenantKeys, wrapsByRoot, usesByKey, rotation, auditKeys] = await Promise.all([
       db.selectFrom('root_keys').selectAll().orderBy('created_at').execute(),
       db.selectFrom('tenant_keys').select(['tenant_id', 'version', 'state', 'created_at', 'root_key_id', 'wrapped_key']).orderBy('tenant_id').orderBy('version').execute(),
       db.selectFrom('tenant_keys').select(['root_key_id', (eb) => eb.fn.countAll<number>().as('n')]).where('wrapped_key', 'is not', null).groupBy('root_key_id').execute(),
       db.selectFrom('secret_versions').select(['tenant_id', 'key_version', (eb) => eb.fn.countAll<number>().as('n')]).where('key_version', 'is not', null).groupBy(['tenant_id', 'key_version']).execute(),
       readRotation(db),
+      db.selectFrom('audit_keys').select(['version', 'root_key_id', 'first_seq', 'created_at']).orderBy('version').execute(),
     ]);
+    const newestAudit = auditKeys.length > 0 ? auditKeys[auditKeys.length - 1]!.version : undefined;
     const newest = new Map<string, number>();
     for (const k of tenantKeys) if (k.state === 'active') newest.set(k.tenant_id, Math.max(newest.get(k.tenant_id) ?? 0, k.version));
     return {
@@ -152,6 +168,13 @@ export class KeyAdmin {
         createdAt: new Date(k.created_at),
         rootKeyId: k.wrapped_key ? formatRootKeyId(k.root_key_id) : null,
         secretVersions: Number(usesByKey.find((u) => u.tenant_id === k.tenant_id && u.key_version === k.version)?.n ?? 0),
+      })),
+      audit: auditKeys.map((k) => ({
+        version: k.version,
+        current: k.version === newestAudit,
+        rootKeyId: formatRootKeyId(k.root_key_id),
+        firstSeq: Number(k.first_seq),
+        createdAt: new Date(k.created_at),
       })),
       rotation: rotationStatus(rotation),
     };

@@ -38,6 +38,8 @@ export const keyRoutes = [
       rootKeyProvider: z.string(),
       root: z.array(z.record(z.string(), z.unknown())),
       tenants: z.array(z.record(z.string(), z.unknown())),
+      // Audit key versions (never a key): which one MACs new events, its root key, where keyed events start.
+      audit: z.array(z.object({ version: z.number(), current: z.boolean(), rootKeyId: z.string(), firstSeq: z.number(), createdAt: z.string() })),
       // A root rotation running, or interrupted and waiting for the next start; null otherwise.
       rotation: z
         .object({
