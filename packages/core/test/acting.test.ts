@@ -53,6 +53,13 @@ describe('actingModule', () => {
     expect(acting.calls).toBe(m.calls);
   });
 
+  it('an audited method detached from its acting module refuses to run (it would not know who acts)', () => {
+    const m = new Module();
+    const { change } = actingModule(m, who, { change: 1 });
+    expect(() => change('a')).toThrow(/not detached/);
+    expect(m.calls).toEqual([]);
+  });
+
   it('refuses a listed name that is not a method', () => {
     expect(() => actingModule(new Module(), who, { name: 0 })).toThrow(/not a method/);
   });
