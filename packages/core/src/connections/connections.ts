@@ -467,11 +467,13 @@ export class Connections {
   }
 
   /**
-   * Refreshes an OAuth connection's token when it is due (an operator, or an application before
-   * a job). The attempt is recorded as `connection.refresh` by the refresher, with the caller as
-   * actor, in the transaction that stores the new token; a call refused before any attempt (no
-   * such connection, not OAuth, backing off) is recorded as a failure here. A call that finds
-   * the token fresh, or shares an attempt already running in this process, changes nothing and
+   * Refreshes an OAuth connection's token at the provider now, whatever its expiry or a back-off
+   * after failures ("refresh now", by an operator or an application before a job); the returned
+   * connection carries the new `expiresAt`. Single-flight: concurrent calls for one connection,
+   * in this process or others on the database, send one request and all get its result. The
+   * attempt is recorded as `connection.refresh` by the refresher, with the caller as actor, in
+   * the transaction that stores the new token; a call refused before any attempt (no such
+   * connection, not OAuth) is recorded as a failure here. A call that shares another's attempt
    * adds no event of its own.
    */
   async refresh(tenant: string, id: string, options: Acting = {}): Promise<ConnectionInfo> {
@@ -481,7 +483,7 @@ export class Connections {
     try {
       const row = await this.find(this.store.db, tenant, id);
       if (row.auth_mode !== 'oauth2' && row.auth_mode !== 'oauth2_client_credentials') throw new CofferError('CONNECTION_INVALID', `Connection ${id} does not use OAuth; there is no token to refresh.`);
-      await this.requireRefresher().refresh(tenant, row.id, who);
+      await this.requireRefresher().refresh(tenant, row.id, who, { force: true });
     } catch (err) {
       await this.recordRefusedRefresh(who, tenant, id, err);
       throw err;

@@ -6,12 +6,19 @@
  * attempt. While another process holds the lease, a caller gets the current token if it is
  * still valid, and otherwise waits for the new one.
  *
- * `invalid_grant` marks the connection `refresh_failed` and stops. Any other failure backs off:
- * never more than one attempt per connection per 30 seconds, whatever the callers do.
+ * A token is due within the provider's refresh buffer of its expiry. A token that lives less
+ * than the buffer is due from the start, so one this refresher obtained is kept for min(30 s,
+ * half its life) before it counts as due again (`next_refresh_attempt_at` after a success):
+ * short-lived tokens are refreshed before they expire, not on every call.
+ *
+ * `invalid_grant` marks the connection `refresh_failed` and stops. Any other failure backs off
+ * (30 s, doubling per failure in a row, at most 1 h); the back-off applies after failures only,
+ * never after a success. A forced refresh ("refresh now") asks the provider now, whatever the
+ * token's expiry or the back-off, single-flight like any other.
  */
 import { randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { AuditEventInput, AuditLog } from '../audit/audit-log.js';
 import type { Actor } from '../audit/audited.js';
 import { CofferError } from '../errors.js';
@@ -32,7 +39,7 @@ export interface RefresherOptions {
   outbound: Outbound;
   /** How long a lease lasts; a crashed refresher's lease lapses after this. Default 30 s. */
   leaseMs?: number;
-  /** The least time between two attempts on one connection. Default 30 s. */
+  /** The back-off after a failed attempt (doubling per failure in a row), and the most a refreshed token is kept before it may count as due again. Default 30 s. */
   minAttemptIntervalMs?: number;
   /** Horizon for tokens whose provider gives no lifetime: refreshed or re-validated after it. Default 3600 s. */
   validationSeconds?: number;
@@ -73,6 +80,8 @@ export class TokenRefresher {
   /** This process, as the owner of the leases it takes. */
   private readonly owner = `proc_${randomBytes(8).toString('hex')}`;
   private readonly inflight = new Map<string, Promise<TokenSet>>();
+  /** Forced refreshes running in this process, apart: a forced call never settles for an unforced one that found nothing due. */
+  private readonly forcing = new Map<string, Promise<TokenSet>>();
   private readonly leaseMs: number;
   private readonly minAttemptIntervalMs: number;
   readonly validationSeconds: number;
@@ -95,19 +104,22 @@ export class TokenRefresher {
   async fresh(row: ConnectionsTable): Promise<TokenSet> {
     const provider = this.catalog.get(row.provider);
     const set = readTokenSet((await this.secrets.readValue(row.tenant_id, row.secret_name)).value);
-    if (!this.isDue(set, provider, Date.now())) return set;
+    if (!this.isDue(set, provider, row, Date.now())) return set;
     return this.refresh(row.tenant_id, row.id);
   }
 
   /**
-   * Refreshes when due, its attempt recorded with `who` as actor (an on-demand refresh names its
-   * caller). Shared with any attempt already running in this process: that one's actor stands.
+   * Refreshes when due, or with `force` now, its attempt recorded with `who` as actor (an
+   * on-demand refresh names its caller). Shared with any attempt of the same kind already
+   * running in this process (that one's actor stands); a forced call also shares an attempt
+   * another process started after it was called, and gets that attempt's result.
    */
-  refresh(tenant: string, id: string, who: Actor = REFRESH_JOB): Promise<TokenSet> {
-    let running = this.inflight.get(id);
+  refresh(tenant: string, id: string, who: Actor = REFRESH_JOB, options: { force?: boolean } = {}): Promise<TokenSet> {
+    const runs = options.force ? this.forcing : this.inflight;
+    let running = runs.get(id);
     if (!running) {
-      running = this.run(tenant, id, who).finally(() => this.inflight.delete(id));
-      this.inflight.set(id, running);
+      running = (options.force ? this.runForced(tenant, id, who) : this.run(tenant, id, who)).finally(() => runs.delete(id));
+      runs.set(id, running);
     }
     return running;
   }
@@ -116,8 +128,23 @@ export class TokenRefresher {
     return oauthSettings(provider).refreshBufferSeconds * 1000;
   }
 
-  private isDue(set: TokenSet, provider: ProviderDefinition, now: number): boolean {
-    return set.expires_at !== undefined && set.expires_at - this.bufferMs(provider) <= now;
+  private isDue(set: TokenSet, provider: ProviderDefinition, row: ConnectionsTable, now: number): boolean {
+    if (set.expires_at === undefined || set.expires_at - this.bufferMs(provider) > now) return false;
+    if (set.expires_at <= now) return true;
+    // Kept a while after a successful refresh (never past half the token's life).
+    return !(row.refresh_failures === 0 && row.next_refresh_attempt_at !== null && row.next_refresh_attempt_at > now);
+  }
+
+  /** Until when a token just obtained is kept before it may count as due: min(the interval, half its life). */
+  private keptUntil(f: Finished): number | null {
+    const expires = f.next?.expires_at;
+    if (expires === undefined) return null;
+    return f.started + Math.max(0, Math.floor(Math.min(this.minAttemptIntervalMs, (expires - f.started) / 2)));
+  }
+
+  /** Whether the connection is backing off after a failed attempt (a success never backs off). */
+  private backingOff(row: ConnectionsTable, now: number): boolean {
+    return row.refresh_failures > 0 && row.next_refresh_attempt_at !== null && row.next_refresh_attempt_at > now;
   }
 
   private async run(tenant: string, id: string, who: Actor): Promise<TokenSet> {
@@ -132,12 +159,12 @@ export class TokenRefresher {
       const revealed = await this.secrets.readValue(tenant, row.secret_name);
       const set = readTokenSet(revealed.value);
       const now = Date.now();
-      if (!this.isDue(set, provider, now)) return set;
+      if (!this.isDue(set, provider, row, now)) return set;
       const stillValid = set.expires_at === undefined || set.expires_at > now;
-      if (row.next_refresh_attempt_at !== null && row.next_refresh_attempt_at > now) {
-        // Backing off after a recent attempt: the current token while it lasts.
+      if (this.backingOff(row, now)) {
+        // Backing off after failed attempts: the current token while it lasts.
         if (stillValid) return set;
-        throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and the last refresh failed (${row.last_error ?? 'unknown'}); the next attempt is in ${Math.ceil((row.next_refresh_attempt_at - now) / 1000)} s.`);
+        throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: the token expired and the last ${plural(row.refresh_failures, 'refresh attempt')} failed (last: ${lastFailure(row)}); the next attempt is in ${Math.ceil((row.next_refresh_attempt_at! - now) / 1000)} s.`);
       }
       if (await this.claim(row, now)) return this.refreshClaimed(row, provider, set, revealed.version, who);
       // Another process is refreshing: the current token while it is valid, else wait for theirs.
@@ -147,20 +174,55 @@ export class TokenRefresher {
     }
   }
 
-  /** Takes the refresh lease with one conditional update; true if this process now holds it. */
-  private async claim(row: ConnectionsTable, now: number): Promise<boolean> {
-    const result = await this.store.db
+  /**
+   * A forced refresh: one request to the provider now, shared by every forced call made while it
+   * runs, in this process or another. A call that finds another process's attempt running (or
+   * finished since the call began) waits for it and returns its result, a failure included.
+   */
+  private async runForced(tenant: string, id: string, who: Actor): Promise<TokenSet> {
+    const deadline = Date.now() + this.waitMs;
+    let since: AttemptMark | undefined;
+    for (;;) {
+      const row = await this.store.db.selectFrom('connections').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
+      if (!row) throw new CofferError('CONNECTION_NOT_FOUND', `No connection ${id} in tenant "${tenant}".`);
+      if (row.status === 'refresh_failed' || row.status === 'revoked' || row.status === 'expired') {
+        throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
+      }
+      since ??= attemptMark(row);
+      if (!sameAttemptMark(since, attemptMark(row))) {
+        // Another process's attempt finished after this call began: its result is this call's.
+        if (row.refresh_failures === 0) return readTokenSet((await this.secrets.readValue(tenant, row.secret_name)).value);
+        throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: refreshing the token failed (${lastFailure(row)}).`);
+      }
+      const provider = this.catalog.get(row.provider);
+      const revealed = await this.secrets.readValue(tenant, row.secret_name);
+      const now = Date.now();
+      if (await this.claim(row, now, { force: true })) return this.refreshClaimed(row, provider, readTokenSet(revealed.value), revealed.version, who, true);
+      if (Date.now() > deadline) throw new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${id}: a refresh by another process has not finished; try again.`);
+      await sleep(25 + Math.random() * 50);
+    }
+  }
+
+  /**
+   * Takes the refresh lease with one conditional update; true if this process now holds it. Only
+   * while the row is as read: the token set read with it is then the current one, and a set
+   * another process stored meanwhile (its refresh token rotated) is never refreshed from again.
+   */
+  private async claim(row: ConnectionsTable, now: number, options: { force?: boolean } = {}): Promise<boolean> {
+    let update = this.store.db
       .updateTable('connections')
       .set({ refresh_lease_until: now + this.leaseMs, refresh_lease_owner: this.owner })
       .where('id', '=', row.id)
       .where('status', 'in', ['active', 'error'])
-      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
-      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
-      .executeTakeFirst();
+      .where((eb) => (row.last_refreshed_at === null ? eb('last_refreshed_at', 'is', null) : eb('last_refreshed_at', '=', row.last_refreshed_at)))
+      .where('refresh_failures', '=', row.refresh_failures)
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]));
+    if (!options.force) update = update.where((eb) => notBackingOff(eb, now));
+    const result = await update.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet, fromVersion: number, who: Actor): Promise<TokenSet> {
+  private async refreshClaimed(row: ConnectionsTable, provider: ProviderDefinition, current: TokenSet, fromVersion: number, who: Actor, force = false): Promise<TokenSet> {
     const started = Date.now();
     const lease = { leaseOwner: this.owner, fromVersion };
     let f: Finished;
@@ -182,8 +244,10 @@ export class TokenRefresher {
       const status = failure.expired ? 'expired' : 'refresh failed';
       throw recorded(new CofferError('CONNECTION_UNUSABLE', `Connection ${row.id}: ${status} (${failure.message}); reconnect it.`, { status: failure.expired ? 'expired' : 'refresh_failed' }));
     }
-    if (current.expires_at === undefined || current.expires_at > Date.now()) return current;
-    throw recorded(new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: the token expired and refreshing it failed (${failure.message}); Coffer retries in 30 s.`));
+    if (!force && (current.expires_at === undefined || current.expires_at > Date.now())) return current;
+    const retryIn = Math.ceil(this.backoffMs(row.refresh_failures) / 1000);
+    const what = force ? 'refreshing the token failed' : 'the token expired and refreshing it failed';
+    throw recorded(new CofferError('PROVIDER_REQUEST_FAILED', `Connection ${row.id}: ${what} (${failure.message}); Coffer retries on use in ${retryIn} s.`));
   }
 
   /** A refresh grant, a new client credentials grant, or (no refresh token) a validation. */
@@ -237,7 +301,7 @@ export class TokenRefresher {
       .where('auth_mode', 'in', OAUTH_MODES)
       .where('expires_at', 'is not', null)
       .where('expires_at', '<', now + options.windowMs)
-      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
+      .where((eb) => notBackingOff(eb, now))
       .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
       .orderBy('expires_at')
       .limit(options.limit ?? 5000)
@@ -297,7 +361,7 @@ export class TokenRefresher {
       // Still due: another replica may have refreshed it since the list was read.
       .where('expires_at', '<', now + windowMs)
       .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
-      .where((eb) => eb.or([eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]))
+      .where((eb) => notBackingOff(eb, now))
       .execute();
     return this.store.db.selectFrom('connections').selectAll().where('id', 'in', ids).where('refresh_lease_owner', '=', tag).execute();
   }
@@ -346,9 +410,9 @@ export class TokenRefresher {
         const now = Date.now();
         for (let i = 0; i < refreshed.length; i += 200) {
           const part = refreshed.slice(i, i + 200);
-          await sql`with v(id, expires_at, next_attempt) as (values ${sql.join(
-            part.map((f) => sql`(${f.row.id}, cast(${f.next!.expires_at ?? null} as bigint), cast(${f.started + this.minAttemptIntervalMs} as bigint))`),
-          )}) update connections set status = 'active', last_error = null, expires_at = v.expires_at, last_refreshed_at = ${now}, updated_at = ${now}, refresh_failures = 0, next_refresh_attempt_at = v.next_attempt, refresh_lease_until = null, refresh_lease_owner = null from v where connections.id = v.id`.execute(trx);
+          await sql`with v(id, expires_at, kept_until) as (values ${sql.join(
+            part.map((f) => sql`(${f.row.id}, cast(${f.next!.expires_at ?? null} as bigint), cast(${this.keptUntil(f)} as bigint))`),
+          )}) update connections set status = 'active', last_error = null, expires_at = v.expires_at, last_refreshed_at = ${now}, updated_at = ${now}, refresh_failures = 0, next_refresh_attempt_at = v.kept_until, refresh_lease_until = null, refresh_lease_owner = null from v where connections.id = v.id`.execute(trx);
         }
         for (const f of batch) if (!f.next && !f.superseded) await this.writeFinished(trx, f);
         await this.auditLog.appendManyWithin(trx, batch.map((f) => this.refreshEvent(f)));
@@ -402,7 +466,7 @@ export class TokenRefresher {
       await this.secrets.putWithin(trx, f.row.tenant_id, f.row.secret_name, tokenSetValue(f.next), { type: 'oauth2' });
       await trx
         .updateTable('connections')
-        .set({ status: 'active', last_error: null, expires_at: f.next.expires_at ?? null, last_refreshed_at: now, updated_at: now, refresh_failures: 0, next_refresh_attempt_at: f.started + this.minAttemptIntervalMs, refresh_lease_until: null, refresh_lease_owner: null })
+        .set({ status: 'active', last_error: null, expires_at: f.next.expires_at ?? null, last_refreshed_at: now, updated_at: now, refresh_failures: 0, next_refresh_attempt_at: this.keptUntil(f), refresh_lease_until: null, refresh_lease_owner: null })
         .where('id', '=', f.row.id)
         .execute();
       return;
@@ -416,12 +480,17 @@ export class TokenRefresher {
         last_error: `refresh failed: ${failure.message}`,
         updated_at: now,
         refresh_failures: f.row.refresh_failures + 1,
-        next_refresh_attempt_at: failure.invalidGrant || failure.expired ? null : f.started + Math.max(this.minAttemptIntervalMs, Math.min(3_600_000, this.minAttemptIntervalMs * 2 ** f.row.refresh_failures)),
+        next_refresh_attempt_at: failure.invalidGrant || failure.expired ? null : f.started + this.backoffMs(f.row.refresh_failures),
         refresh_lease_until: null,
         refresh_lease_owner: null,
       })
       .where('id', '=', f.row.id)
       .execute();
+  }
+
+  /** The back-off after a failed attempt that follows `failuresBefore` failures in a row. */
+  private backoffMs(failuresBefore: number): number {
+    return Math.max(this.minAttemptIntervalMs, Math.min(3_600_000, this.minAttemptIntervalMs * 2 ** failuresBefore));
   }
 
   private refreshEvent(f: Finished, who: Actor = REFRESH_JOB): AuditEventInput {
@@ -455,6 +524,37 @@ interface Finished {
 }
 
 type Failure = NonNullable<Finished['failure']>;
+
+/**
+ * What changes each time an attempt on a connection finishes: a success sets
+ * `last_refreshed_at`, a failure counts one more in `refresh_failures`.
+ */
+type AttemptMark = Pick<ConnectionsTable, 'last_refreshed_at' | 'refresh_failures'>;
+
+function attemptMark(row: ConnectionsTable): AttemptMark {
+  return { last_refreshed_at: row.last_refreshed_at, refresh_failures: row.refresh_failures };
+}
+
+function sameAttemptMark(a: AttemptMark, b: AttemptMark): boolean {
+  return a.last_refreshed_at === b.last_refreshed_at && a.refresh_failures === b.refresh_failures;
+}
+
+/**
+ * Not backing off: no failure in a row (a `next_refresh_attempt_at` left by a success, from an
+ * older version, holds nothing back), or its back-off is over.
+ */
+function notBackingOff(eb: ExpressionBuilder<Database, 'connections'>, now: number) {
+  return eb.or([eb('refresh_failures', '=', 0), eb('next_refresh_attempt_at', 'is', null), eb('next_refresh_attempt_at', '<=', now)]);
+}
+
+/** The last failure in words stored with the connection (never a token). */
+function lastFailure(row: ConnectionsTable): string {
+  return (row.last_error ?? 'no reason recorded').replace(/^refresh failed: /, '');
+}
+
+function plural(n: number, what: string): string {
+  return n === 1 ? what : `${n} ${what}s`;
+}
 
 /** A failed attempt in words safe to store: a token the provider no longer accepts is `expired`. */
 function failureOf(err: unknown): Failure {
