@@ -125,7 +125,8 @@ export const connectionRoutes = [
     url: '/v1/tenants/:tenant/connections/:id/refresh',
     tag: 'connections',
     summary: "Refresh an OAuth connection's token now",
-    description: 'Shares the refresh with any already running for the connection, in any replica; recorded as connection.refresh.',
+    description:
+      "Asks the provider for a new token now, whatever the current token's expiry or a back-off after failures. Concurrent calls for one connection, in any replica, send one request and all get its result (a failure included). Answers with the connection and its new expiresAt; recorded as connection.refresh with the caller as actor.",
     auditAction: 'connection.refresh',
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
