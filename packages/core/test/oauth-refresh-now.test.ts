@@ -4,8 +4,8 @@
  * owner), counting the token requests the server receives:
  * - "refresh now" asks the provider now even when the token is far from expiry, once for any
  *   number of concurrent callers across both replicas, records it, and returns the new expiry;
- * - tokens that live 5 s keep being refreshed on use, cycle after cycle, with callers on both
- *   replicas: no caller ever fails, and a success never holds back the next due refresh.
+ * - tokens that live 5 s and 20 s keep being refreshed on use, cycle after cycle, with callers
+ *   on both replicas: no caller ever fails, and a success never holds back the next due refresh.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,60 +156,68 @@ forEachBackend('refresh now, two replicas', (backend) => {
 forEachBackend('short-lived tokens, two replicas', (backend) => {
   let a: Coffer;
   let b: Coffer;
-  let oidc: OidcServer;
+  const servers = new Map<number, OidcServer>();
   let dir: string;
   const tenant = tenantId('short');
+  /** Token lifetimes in seconds, each under the 300 s default buffer: every token is due at once. */
+  const LIFETIMES = [5, 20];
 
   beforeAll(async () => {
-    // 5 s tokens, under the 300 s default buffer: every token is due within its first seconds.
-    oidc = await startOidcServer({ redirectUris: [REDIRECT_URI], accessTokenTtl: 5, rotateRefreshToken: true });
+    for (const ttl of LIFETIMES) servers.set(ttl, await startOidcServer({ redirectUris: [REDIRECT_URI], accessTokenTtl: ttl, rotateRefreshToken: true }));
     dir = mkdtempSync(join(tmpdir(), 'coffer-short-tokens-'));
-    ({ a, b } = await openReplicas(backend(), dir, [oidcProvider('st-oidc', oidc)], tenant));
-    await a.secrets.put(tenant, 'oauth-client.st-oidc', { client_id: oidc.client.id, client_secret: oidc.client.secret });
+    ({ a, b } = await openReplicas(backend(), dir, LIFETIMES.map((ttl) => oidcProvider(`st-oidc-${ttl}`, servers.get(ttl)!)), tenant));
+    for (const [ttl, oidc] of servers) await a.secrets.put(tenant, `oauth-client.st-oidc-${ttl}`, { client_id: oidc.client.id, client_secret: oidc.client.secret });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await oidc?.close();
+    for (const oidc of servers.values()) await oidc.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps refreshing 5 s tokens over several cycles: no caller fails, no refresh storm', async () => {
-    const id = await connectThrough(a, oidc, tenant, 'st-oidc');
-    const grants = refreshGrants(oidc).length;
-    const runMs = 13_000;
+  it('keeps refreshing 5 s and 20 s tokens over several cycles: no caller fails, no refresh storm', async () => {
+    const runMs = 25_000;
+    const watched = await Promise.all(
+      LIFETIMES.map(async (ttl) => {
+        const oidc = servers.get(ttl)!;
+        const id = await connectThrough(a, oidc, tenant, `st-oidc-${ttl}`);
+        return { ttl, oidc, id, grants: refreshGrants(oidc).length, failures: [] as string[], tokens: new Set<string>(), calls: 0 };
+      }),
+    );
     const end = Date.now() + runMs;
-    const failures: string[] = [];
-    const tokens = new Set<string>();
-    let calls = 0;
-    const caller = async (coffer: Coffer) => {
+    const caller = async (coffer: Coffer, w: (typeof watched)[number]) => {
       while (Date.now() < end) {
         try {
-          const creds = await coffer.connections.getCredentials(tenant, id);
-          calls += 1;
-          tokens.add(creds.values.access_token!);
-          if (creds.expiresAt!.getTime() <= Date.now()) failures.push('served an expired token');
+          const creds = await coffer.connections.getCredentials(tenant, w.id);
+          w.calls += 1;
+          w.tokens.add(creds.values.access_token!);
+          if (creds.expiresAt!.getTime() <= Date.now()) w.failures.push('served an expired token');
         } catch (err) {
-          failures.push(errorText(err));
+          w.failures.push(errorText(err));
         }
         await sleep(20 + Math.random() * 30);
       }
     };
-    await Promise.all(Array.from({ length: 8 }, (_, i) => caller(i % 2 === 0 ? a : b)));
-    expect(failures.slice(0, 3), `${failures.length} of ${calls + failures.length} calls failed`).toEqual([]);
-    const sent = refreshGrants(oidc).slice(grants);
-    // A 5 s token is kept 2.5 s after each refresh: about 5 refreshes in 13 s, every one accepted
-    // (a refresh from a rotated-away refresh token would be invalid_grant).
-    expect(sent.every((r) => r.ok)).toBe(true);
-    expect(sent.length).toBeGreaterThanOrEqual(3);
-    expect(sent.length).toBeLessThanOrEqual(8);
-    // Every refreshed token served; the connect flow's one too, to callers of the replica that
-    // was not refreshing while the other was (it was still valid).
-    expect(tokens.size).toBeGreaterThanOrEqual(sent.length);
-    expect(tokens.size).toBeLessThanOrEqual(sent.length + 1);
-    const c = await b.connections.get(tenant, id);
-    expect(c).toMatchObject({ status: 'active', lastError: null });
-    const last = await a.connections.getCredentials(tenant, id);
-    expect(await introspect(oidc, last.values.access_token!)).toBe(true);
-  }, 30_000);
+    // Four callers per connection on each replica.
+    await Promise.all(watched.flatMap((w) => Array.from({ length: 8 }, (_, i) => caller(i % 2 === 0 ? a : b, w))));
+    for (const w of watched) {
+      const what = `${w.ttl} s tokens`;
+      expect(w.failures.slice(0, 3), `${what}: ${w.failures.length} of ${w.calls + w.failures.length} calls failed`).toEqual([]);
+      const sent = refreshGrants(w.oidc).slice(w.grants);
+      // Every refresh accepted: one from a rotated-away refresh token would be invalid_grant.
+      expect(sent.every((r) => r.ok), what).toBe(true);
+      // A token is kept half its life after each refresh: about runMs / (ttl / 2) refreshes,
+      // each before the token expired, and not one per call.
+      const expected = runMs / ((w.ttl * 1000) / 2);
+      expect(sent.length, what).toBeGreaterThanOrEqual(Math.floor(expected * 0.6));
+      expect(sent.length, what).toBeLessThanOrEqual(Math.ceil(expected * 1.4) + 1);
+      // Every refreshed token served; the connect flow's one too, to callers of the replica that
+      // was not refreshing while the other was (it was still valid).
+      expect(w.tokens.size, what).toBeGreaterThanOrEqual(sent.length);
+      expect(w.tokens.size, what).toBeLessThanOrEqual(sent.length + 1);
+      expect(await b.connections.get(tenant, w.id), what).toMatchObject({ status: 'active', lastError: null });
+      const last = await a.connections.getCredentials(tenant, w.id);
+      expect(await introspect(w.oidc, last.values.access_token!), what).toBe(true);
+    }
+  }, 45_000);
 });
