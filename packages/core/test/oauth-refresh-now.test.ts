@@ -1,21 +1,29 @@
 /**
  * Issue 10, refresh points, against the real authorization server (oidc-provider) on loopback,
  * with two vault instances over one database (two replicas: each its own refresher and lease
- * owner), counting the token requests the server receives:
+ * owner), and a second OS process, counting the token requests the server receives:
  * - "refresh now" asks the provider now even when the token is far from expiry, once for any
  *   number of concurrent callers across both replicas, records it, and returns the new expiry;
  * - tokens that live 5 s and 20 s keep being refreshed on use, cycle after cycle, with callers
  *   on both replicas: no caller ever fails, and a success never holds back the next due refresh.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Coffer, TokenSet } from '../src/index.js';
 import { forEachBackend } from './support/backends.js';
 import { startOidcServer, type OidcServer } from './support/oidc-server.js';
 import { startTokenStandIn, type TokenStandIn } from './support/token-standin.js';
 import { errorText, openCoffer, tenantId } from './helpers.js';
+
+/** The other process runs the built core (support/refresh-now-child.mjs). */
+const CHILD = fileURLToPath(new URL('./support/refresh-now-child.mjs', import.meta.url));
+if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)))) {
+  throw new Error('packages/core/dist is missing: run `npm run build` before this suite (its second process runs the built code).');
+}
 
 const REDIRECT_URI = 'http://127.0.0.1:9/v1/oauth/callback';
 const RETURN_URL = 'https://app.example.com/done';
@@ -122,6 +130,33 @@ forEachBackend('refresh now, two replicas', (backend) => {
     const events = (await b.audit.list({ tenant, action: 'connection.refresh' })).items.filter((e) => e.target === id);
     expect(events.map((e) => e.outcome)).toEqual(['success']);
   });
+
+  it('concurrent refresh-now calls from two OS processes send one request and all get its result', async () => {
+    const id = await connectThrough(a, oidc, tenant, 'rn-oidc');
+    const grants = refreshGrants(oidc).length;
+    const child = spawn(process.execPath, [CHILD, JSON.stringify({ dataDir: backend().dataDir, databaseUrl: backend().databaseUrl, providersDir: dir, tenant, id, calls: 6 })], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (err += String(d)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('ready\n')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the child never got ready: ${out}${err}`);
+      await sleep(20);
+    }
+    // Both processes call at the same moment.
+    const at = Date.now() + 100;
+    child.stdin.write(`go ${at}\n`);
+    await sleep(at - Date.now());
+    const here = await Promise.all(Array.from({ length: 6 }, () => a.connections.refresh(tenant, id)));
+    expect(await exited, err).toBe(0);
+    const there = JSON.parse(/^result (.*)$/m.exec(out)![1]!) as { expiresAt?: number; error?: string }[];
+    expect(refreshGrants(oidc).slice(grants)).toEqual([{ grantType: 'refresh_token', ok: true }]);
+    const expiries = new Set([...here.map((c) => c.expiresAt!.getTime()), ...there.map((r) => r.expiresAt ?? r.error)]);
+    expect([...expiries]).toHaveLength(1);
+    expect(await introspect(oidc, (await b.connections.getCredentials(tenant, id)).values.access_token!)).toBe(true);
+  }, 30_000);
 
   it("a failed refresh now is every concurrent caller's result, with the provider's reason, in one request", async () => {
     const id = await a.connections.storeAuthorization(tenant, a.providers.get('rn-standin'), {
