@@ -397,7 +397,10 @@ export class CofferClient {
     update: (tenant: string, id: string, change: UpdateConnectionRequest) => this.request<Connection>('PATCH', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`, change),
     delete: (tenant: string, id: string) => this.request<Connection>('DELETE', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
     test: (tenant: string, id: string) => this.request<ConnectionTestResult>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/test`),
-    /** Refresh an OAuth connection's token now. */
+    /**
+     * Refresh an OAuth connection's token at the provider now, whatever its expiry; concurrent calls share one request.
+     * The answer carries the new `expiresAt`.
+     */
     refresh: (tenant: string, id: string) => this.request<Connection>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/refresh`),
     /** Credentials valid now (needs `secrets:reveal`; audited). */
     getCredentials: (tenant: string, id: string) => this.request<UsableCredentials>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/credentials`, {}),
