@@ -36,7 +36,8 @@ interface Summary {
   imported: number;
   skipped: number;
   verified: number;
-  failed: Array<{ row: number; key: string | null; code: string; message: string }>;
+  failed: Array<{ row: number; key: string | null; code: string; message: string; duplicateOf?: number[] }>;
+  connections: Array<{ row: number; tenant: string; key: string; connectionId: string; outcome: 'imported' | 'skipped' }>;
   dryRun: boolean;
 }
 interface Connection {
@@ -48,6 +49,7 @@ interface Connection {
   config: Record<string, string>;
   secret: { name: string; owned: boolean };
   credentials: Record<string, string> | null;
+  importKey: string | null;
 }
 interface AuditItem {
   actor: string;
@@ -189,6 +191,21 @@ const manyRows: TableRow[] = [
     (['alpha', 'beta'] as const).map((t) => ({ legacy_id: `dup-${pad(n)}`, tenant_slug: t, provider_id: 'takealot', api_key: 'tk_many', secret_key: null, label: `dup ${t} ${n}` })),
   ).flat(),
 ];
+/**
+ * 501 rows: 500 keys, the last one twice in the same tenant (rows 500 and 501, either side of a
+ * 500-row page). Neither may be lost, and neither imported: the vault keeps one connection per key.
+ */
+const boundaryRows: TableRow[] = [
+  ...Array.from({ length: 500 }, (_, n) => ({ legacy_id: `edge-${pad(n)}`, tenant_slug: 'alpha', provider_id: 'takealot', api_key: 'tk_edge', secret_key: null, label: `edge ${n}` })),
+  { legacy_id: 'edge-499', tenant_slug: 'alpha', provider_id: 'takealot', api_key: canary('tk_'), secret_key: null, label: 'edge 499 again' },
+];
+/** Credentials in a JSON column (text in SQLite, jsonb in PostgreSQL): a good row, a null one, an unparsable one. */
+const jsonGood = canary('tk_');
+const jsonRows: Array<{ legacy_id: string; tenant_slug: string; creds: string | null }> = [
+  { legacy_id: 'json-1', tenant_slug: 'beta', creds: JSON.stringify({ takealot: { api_key: jsonGood }, note: canary('pw_') }) },
+  { legacy_id: 'json-2', tenant_slug: 'beta', creds: null },
+  { legacy_id: 'json-3', tenant_slug: 'beta', creds: `{"takealot":{"api_key":"${canary('tk_')}"}` },
+];
 /** A row without a key between two good ones. */
 const nullKeyRows: TableRow[] = [
   { legacy_id: 'nk-1', tenant_slug: 'alpha', provider_id: 'takealot', api_key: 'tk_nk1', secret_key: null, label: 'nk 1' },
@@ -222,6 +239,7 @@ beforeAll(async () => {
     ['legacy_credentials', sqliteRows],
     ['legacy_many', manyRows],
     ['legacy_nullkey', nullKeyRows],
+    ['legacy_boundary', boundaryRows],
   ];
   sqliteSource = file('legacy.db');
   const db = new Database(sqliteSource);
@@ -231,6 +249,9 @@ beforeAll(async () => {
       const insert = db.prepare(`insert into ${name} (${TABLE_COLUMNS.join(', ')}) values (${TABLE_COLUMNS.map((c) => `@${c}`).join(', ')})`);
       db.transaction(() => rows.forEach((r) => insert.run(r)))();
     }
+    db.exec('create table legacy_json (legacy_id text, tenant_slug text, creds text)');
+    const insert = db.prepare('insert into legacy_json values (@legacy_id, @tenant_slug, @creds)');
+    for (const r of jsonRows) insert.run(r);
   } finally {
     db.close();
   }
@@ -246,6 +267,11 @@ beforeAll(async () => {
         const tuples = rows.map((r) => `(${TABLE_COLUMNS.map((c) => `$${values.push(r[c])}`).join(', ')})`);
         await client.query(`insert into ${name} (${TABLE_COLUMNS.join(', ')}) values ${tuples.join(', ')}`, values);
       }
+      // jsonb: the driver gives the column as an object; the unparsable row cannot be stored as jsonb, so it is text there.
+      await client.query('create table legacy_json (legacy_id text, tenant_slug text, creds jsonb)');
+      for (const r of jsonRows.slice(0, 2)) await client.query('insert into legacy_json values ($1, $2, $3)', [r.legacy_id, r.tenant_slug, r.creds]);
+      await client.query('create table legacy_json_text (legacy_id text, tenant_slug text, creds text)');
+      for (const r of jsonRows) await client.query('insert into legacy_json_text values ($1, $2, $3)', [r.legacy_id, r.tenant_slug, r.creds]);
     } finally {
       await client.end();
     }
@@ -313,6 +339,7 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
         config: { api_host: row.api_host },
         secret: { name: `${c!.id}.credentials`, owned: true },
         credentials: { api_key: masked(row.api_key, 'sk_live_') },
+        importKey: row.legacy_id,
       });
     }
 
@@ -340,6 +367,9 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
     expect(new Set(events.map((e) => e.target))).toEqual(ids);
     expect(events.filter((e) => e.tenant === 'alpha')).toHaveLength(125);
     expect(events.map((e) => e.details.row as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    // Each event names the legacy key of the row its connection came from.
+    const importKeyOf = new Map([...alpha, ...beta].map((c) => [c.id, c.importKey]));
+    expect(events.every((e) => e.details.importKey === importKeyOf.get(e.target!) && e.details.importKey === bulk[(e.details.row as number) - 1]!.legacy_id)).toBe(true);
   });
 
   it('a re-run skips everything; --dry-run reports what it would import and writes nothing', async () => {
@@ -347,7 +377,11 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
       migrate('--from-file', file('bulk.ndjson'), ...BULK_MAP, '--batch-size', '100', '--json'),
       migrate('--from-file', file('fresh.ndjson'), ...BULK_MAP, '--create-tenants', '--dry-run'),
     ]);
-    expect(okJson<Summary>(again)).toEqual({ read: 250, imported: 0, skipped: 250, verified: 0, failed: [], dryRun: false });
+    const againSummary = okJson<Summary>(again);
+    expect(againSummary).toMatchObject({ read: 250, imported: 0, skipped: 250, verified: 0, failed: [], dryRun: false });
+    // Every row's connection, made by the first run, found from its legacy key.
+    expect(againSummary.connections).toHaveLength(250);
+    expect(againSummary.connections.every((c, i) => c.row === i + 1 && c.outcome === 'skipped' && c.key === bulk[i]!.legacy_id && c.tenant === bulk[i]!.tenant_slug)).toBe(true);
     expectNoneOf(again, canaries);
     expect(again.stderr).toBe('');
 
@@ -384,6 +418,7 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
         { row: 7, key: 'mixed-07', code: 'TENANT_NOT_FOUND', message: expect.stringContaining('delta') },
         { row: 9, key: 'mixed-09', code: 'PROVIDER_NOT_FOUND', message: expect.any(String) },
       ],
+      connections: [1, 3, 6, 8, 10].map((row) => ({ row, tenant: mixedGood[row as keyof typeof mixedGood].tenant_slug, key: mixedGood[row as keyof typeof mixedGood].legacy_id, connectionId: expect.stringMatching(/^con_/), outcome: 'imported' })),
       dryRun: false,
     });
 
@@ -435,13 +470,13 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
     const firsts = await Promise.all(sources.map(([url]) => migrate(...argsFor(url))));
     firsts.forEach((r, i) => {
       expectNoneOf(r, canaries);
-      expect(okJson<Summary>(r), sources[i]![0]).toEqual({ read: 30, imported: 30, skipped: 0, verified: 30, failed: [], dryRun: false });
+      expect(okJson<Summary>(r), sources[i]![0]).toMatchObject({ read: 30, imported: 30, skipped: 0, verified: 30, failed: [], dryRun: false });
     });
 
     const [alpha, beta, ...agains] = await Promise.all([list('alpha'), list('beta'), ...sources.map(([url]) => migrate(...argsFor(url)))]);
     agains.forEach((r, i) => {
       expectNoneOf(r, canaries);
-      expect(okJson<Summary>(r), sources[i]![0]).toEqual({ read: 30, imported: 0, skipped: 30, verified: 0, failed: [], dryRun: false });
+      expect(okJson<Summary>(r), sources[i]![0]).toMatchObject({ read: 30, imported: 0, skipped: 30, verified: 0, failed: [], dryRun: false });
     });
     const found = new Map([...byName(alpha!), ...byName(beta!)]);
     for (const row of sources.flatMap(([, rows]) => rows)) {
@@ -475,12 +510,60 @@ forEachBackendInParallel('coffer migrate legacy', (backend) => {
     ]);
     expect(expectError(quoted, 'INVALID_ARGUMENT')).toContain('--table');
     // Soft: both readings are reported even when one of them fails.
-    expect.soft(okJson<Summary>(many), 'legacy_many (503 rows)').toEqual({ read: 503, imported: 503, skipped: 0, verified: 0, failed: [], dryRun: true });
+    expect.soft(okJson<Summary>(many), 'legacy_many (503 rows)').toEqual({ read: 503, imported: 503, skipped: 0, verified: 0, failed: [], connections: [], dryRun: true });
 
     expect(nullKey.code, `killed after 5 s: the read of a 3-row table with a NULL key did not end\n${show(nullKey)}`).not.toBe(-1);
     expectNoneOf(nullKey, canaries);
     const s = summaryOf(nullKey, 1);
     expect(s).toMatchObject({ read: 3, imported: 2, skipped: 0, dryRun: true });
     expect(s.failed).toEqual([{ row: expect.any(Number), key: null, code: 'INVALID_ARGUMENT', message: expect.stringContaining('legacy_id') }]);
+  });
+  it('a page boundary between two rows with the same key and tenant: all 501 rows read, both reported as duplicates with their positions, in the dry run and the import (exit 1)', async () => {
+    const url = sameKindSource();
+    const args = ['--from-url', url, '--table', 'legacy_boundary', '--map', 'key=legacy_id', '--map', 'tenant=tenant_slug', '--map', 'credentials.api_key=api_key', '--provider', 'takealot'];
+    const [dry, human] = await Promise.all([migrate(...args, '--dry-run', '--json'), migrate(...args, '--dry-run')]);
+    const duplicates = [
+      { row: 500, key: 'edge-499', code: 'INVALID_ARGUMENT', message: expect.stringContaining('same key and tenant as row 501'), duplicateOf: [501] },
+      { row: 501, key: 'edge-499', code: 'INVALID_ARGUMENT', message: expect.stringContaining('same key and tenant as row 500'), duplicateOf: [500] },
+    ];
+    expectNoneOf(dry, canaries);
+    expect(summaryOf(dry, 1)).toMatchObject({ read: 501, imported: 499, failed: duplicates, dryRun: true });
+    expect(human.code, show(human)).toBe(1);
+    expect(human.stdout).toMatch(/Read 501 row\(s\): would import 499, already imported 0, failed 2\./);
+    expect(human.stdout).toMatch(/^500\s+edge-499\s+INVALID_ARGUMENT\s+has the same key and tenant as row 501/m);
+
+    const real = await run(['migrate', 'legacy', ...args, '--batch-size', '250', '--json'], 120_000);
+    expectNoneOf(real, canaries);
+    expect(summaryOf(real, 1)).toMatchObject({ read: 501, imported: 499, verified: 499, failed: duplicates, dryRun: false });
+  });
+
+  it('a migrated connection shows its legacy key: coffer connection get (human and --json)', async () => {
+    const [connection] = (await list('beta')).filter((c) => c.importKey === 'legacy-124');
+    expect(connection).toBeDefined();
+    const [human, json] = await Promise.all([run(['connection', 'get', connection!.id, '--tenant', 'beta']), run(['connection', 'get', connection!.id, '--tenant', 'beta', '--json'])]);
+    expectOk(human);
+    expect(human.stdout).toMatch(/^  imported\s+from legacy key legacy-124$/m);
+    expect(okJson<Connection>(json).importKey).toBe('legacy-124');
+  });
+
+  it('maps a field of a JSON column (--map credentials.api_key=creds.takealot.api_key); a null or unparsable column is reported with that cause', async () => {
+    const url = sameKindSource();
+    const tables = backend().name === 'postgres' ? ['legacy_json', 'legacy_json_text'] : ['legacy_json'];
+    const args = (t: string) => ['--from-url', url, '--table', t, '--map', 'key=legacy_id', '--map', 'tenant=tenant_slug', '--map', 'credentials.api_key=creds.takealot.api_key', '--provider', 'takealot', '--json'];
+    const results = await Promise.all(tables.map((t) => migrate(...args(t), '--dry-run')));
+    results.forEach((r, i) => {
+      expectNoneOf(r, canaries);
+      const s = summaryOf(r, 1);
+      expect(s, tables[i]).toMatchObject({ imported: 1, dryRun: true });
+      expect(s.failed.map((f) => [f.key, f.message]), tables[i]).toEqual([
+        ['json-2', 'creds is null (it holds creds.takealot.api_key)'],
+        ...(tables[i] === 'legacy_json' && backend().name === 'postgres' ? [] : [['json-3', 'creds is not valid JSON (it holds creds.takealot.api_key)']]),
+      ]);
+    });
+    const real = await migrate(...args(tables[0]!));
+    expectNoneOf(real, canaries);
+    const s = summaryOf(real, 1);
+    expect(s).toMatchObject({ imported: 1, verified: 1 });
+    expect((await credentials('beta', s.connections[0]!.connectionId)).values).toEqual({ api_key: jsonGood });
   });
 });

@@ -213,6 +213,8 @@ export interface Connection {
   lastUsedAt: string | null;
   lastRefreshedAt: string | null;
   expiresAt: string | null;
+  /** The legacy row's key when `coffer migrate legacy` made the connection; null otherwise. */
+  importKey: string | null;
 }
 export interface CreateConnectionRequest {
   provider: string;

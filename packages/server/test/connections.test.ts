@@ -264,6 +264,7 @@ forEachBackend('connections and providers over HTTP', (backend) => {
       lastUsedAt: null,
       lastRefreshedAt: null,
       expiresAt: null,
+      importKey: null,
     });
     expect(Number.isNaN(Date.parse(main.createdAt))).toBe(false);
     // The display name defaults to the provider's name.
@@ -485,7 +486,7 @@ forEachBackend('connections and providers over HTTP', (backend) => {
       ['unknown body field name', 'POST', CONNECTIONS(T), valid({ [k3]: true }), 400, 'VALIDATION_FAILED'],
       ['unknown body field value', 'POST', CONNECTIONS(T), valid({ note: refusedCanary() }), 400, 'VALIDATION_FAILED'],
       ['credential as an object', 'POST', CONNECTIONS(T), valid({ credentials: { api_key: { nested: refusedCanary() } } }), 400, 'VALIDATION_FAILED'],
-      ['credential too long', 'POST', CONNECTIONS(T), valid({ credentials: { api_key: `${refusedCanary()}${'a'.repeat(8200)}` } }), 400, 'VALIDATION_FAILED'],
+      ['credential too long', 'POST', CONNECTIONS(T), valid({ credentials: { api_key: `${refusedCanary()}${'a'.repeat(65536)}` } }), 400, 'VALIDATION_FAILED'],
       ['display name too long', 'POST', CONNECTIONS(T), valid({ displayName: `${refusedCanary()}${'n'.repeat(200)}` }), 400, 'VALIDATION_FAILED'],
       ['no provider', 'POST', CONNECTIONS(T), { credentials: { api_key: key(refused) } }, 400, 'VALIDATION_FAILED'],
       ['referenced secret missing', 'POST', CONNECTIONS(T), { provider: PROVIDER, config: { account: 'acme' }, secret: 'zq-missing-secret' }, 404, 'SECRET_NOT_FOUND'],

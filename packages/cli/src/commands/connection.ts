@@ -46,6 +46,7 @@ function human(c: ConnectionInfo): string {
     `  config       ${Object.entries(c.config).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
     `  credentials  ${maskedText(c.credentials)} (secret ${c.secret.name}${c.secret.owned ? '' : ', referenced'})`,
     `  created      ${when(c.createdAt)}   last used ${when(c.lastUsedAt)}   expires ${when(c.expiresAt)}`,
+    ...(c.importKey !== null ? [`  imported     from legacy key ${c.importKey}`] : []),
   ].join('\n');
 }
 

@@ -5,12 +5,12 @@ import type { Io } from '../io.js';
 import { SilentExit, table, UsageError } from '../output.js';
 import { progressBar } from '../progress.js';
 
-/** `--map key=id --map credentials.api_key=api_key …` into a mapping. */
+/** `--map key=id --map credentials.api_key=api_key --map credentials.secret=creds.secret …` into a mapping. */
 function parseMap(entries: string[], provider: string | undefined): LegacyMapping {
   const mapping: Partial<LegacyMapping> & { credentials: Record<string, string>; config: Record<string, string> } = { credentials: {}, config: {} };
   for (const entry of entries) {
-    const m = /^([a-z_.]+)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(entry);
-    if (!m) throw new UsageError(`--map takes target=column, e.g. --map credentials.api_key=api_key, not "${entry.slice(0, 40)}".`);
+    const m = /^([a-z_.]+)=([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)$/.exec(entry);
+    if (!m) throw new UsageError(`--map takes target=column (or column.field for a field of a JSON column), e.g. --map credentials.api_key=api_key, not "${entry.slice(0, 40)}".`);
     const [, target, column] = m as unknown as [string, string, string];
     if (target === 'key' || target === 'tenant' || target === 'name') mapping[target] = column;
     else if (target === 'provider') mapping.providerColumn = column;
@@ -32,7 +32,7 @@ export function registerMigrate(program: Command, io: Io): void {
     .option('--from-file <file>', 'NDJSON: one JSON object per line')
     .option('--from-url <url>', 'a PostgreSQL (postgres://…) or SQLite (sqlite:<path>) database')
     .option('--table <table>', 'the table to read, with --from-url')
-    .option('--map <target=column>', 'key, tenant, provider, name, credentials.<field> or config.<field> (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--map <target=column>', 'key, tenant, provider, name, credentials.<field> or config.<field>; the column may be column.field for a field of a JSON column (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--provider <id>', 'one provider for every row (instead of --map provider=<column>)')
     .option('--batch-size <n>', 'rows per transaction (default 100)', (t: string) => {
       if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 10000) throw new UsageError(`--batch-size must be an integer from 1 to 10000, not "${t.slice(0, 20)}".`);

@@ -5,8 +5,14 @@
  */
 import { CofferError } from '../errors.js';
 import { compilePattern, type ConfigField, type CredentialField, type ProviderDefinition } from '../providers/provider-schema.js';
+import { MAX_VALUE_BYTES } from '../vault/values.js';
 
-const MAX_FIELD_CHARS = 8192;
+/**
+ * Config is stored on the connection row; credentials go to one secret, whose whole value is at
+ * most 64 KiB (SECRET_VALUE_TOO_LARGE): a credential field alone may use all of it (a long JWT,
+ * a PEM private key), so its own cap is only there to stop an absurd field early.
+ */
+const MAX_FIELD_CHARS = { config: 8192, credentials: MAX_VALUE_BYTES } as const;
 
 function invalid(message: string): CofferError {
   return new CofferError('CONNECTION_INVALID', message);
@@ -31,8 +37,8 @@ function checkFields(
     const field = byName.get(name);
     // The unknown name is caller text; it is not repeated (it could be a pasted credential).
     if (!field) throw invalid(`${what} has a field provider "${provider.id}" does not declare; it takes: ${declared.map((f) => f.name).join(', ') || 'none'}.`);
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FIELD_CHARS) {
-      throw invalid(`${what}.${name} must be non-empty text of at most ${MAX_FIELD_CHARS} characters.`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FIELD_CHARS[what]) {
+      throw invalid(`${what}.${name} must be non-empty text of at most ${MAX_FIELD_CHARS[what]} characters.`);
     }
     if (/[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed()) throw invalid(`${what}.${name} must not contain control characters.`);
     if (field.pattern && !compilePattern(field.pattern).test(value)) {

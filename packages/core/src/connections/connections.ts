@@ -16,7 +16,7 @@ import type { ConnectionStatus, ConnectionsTable, Database } from '../store/sche
 import type { MaskedValue } from '../vault/masking.js';
 import type { Secrets } from '../vault/secrets.js';
 import type { Outbound } from '../outbound/http.js';
-import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
+import { checkSecretName, checkTenantId, checkText, MAX_VALUE_BYTES } from '../vault/values.js';
 import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
 import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
 import * as oauth from 'oauth4webapi';
@@ -49,6 +49,8 @@ export interface ConnectionInfo {
   lastUsedAt: Date | null;
   lastRefreshedAt: Date | null;
   expiresAt: Date | null;
+  /** The legacy row's key, for a connection made by `coffer migrate legacy`: the way back to its source row. */
+  importKey: string | null;
 }
 
 export interface CreateConnectionInput {
@@ -247,14 +249,14 @@ export class Connections {
 
   /**
    * Imports a connection with its credentials inside a batch's transaction (its event is the
-   * batch's). Returns null when `importKey` was imported into this tenant before, which makes
-   * re-runs idempotent.
+   * batch's). Makes nothing when `importKey` was imported into this tenant before, which makes
+   * re-runs idempotent, and returns the connection that was made then.
    */
   private async importOne(
     trx: Kysely<Database>,
     tenant: string,
     input: { provider: string; displayName?: string; config?: Record<string, string>; credentials: Record<string, string>; importKey: string },
-  ): Promise<{ id: string; secretName: string } | null> {
+  ): Promise<{ made: true; id: string; secretName: string } | { made: false; id: string }> {
     checkTenantId(tenant);
     const provider = this.catalog.get(input.provider);
     const displayName = checkText(input.displayName ?? provider.name, 'A connection name', 200);
@@ -262,7 +264,7 @@ export class Connections {
     const credentials = importedCredentials(provider, input.credentials);
     const importKey = checkText(input.importKey, 'An import key', 200);
     const existing = await trx.selectFrom('connections').select('id').where('tenant_id', '=', tenant).where('import_key', '=', importKey).executeTakeFirst();
-    if (existing) return null;
+    if (existing) return { made: false, id: existing.id };
     await this.ensureTenant(trx, tenant);
     const id = newConnectionId();
     const secretName = ownedSecretName(id);
@@ -273,19 +275,20 @@ export class Connections {
       .insertInto('connections')
       .values({ ...newConnectionRow({ id, tenant, provider, displayName, config, secretName, owned: true, now, expiresAt, refreshedAt: null }), import_key: importKey })
       .execute();
-    return { id, secretName };
+    return { made: true, id, secretName };
   }
 
   /**
    * One batch of `coffer migrate legacy`: rows are checked first (a bad row is reported and
    * left out), then the good ones are written in one transaction, with a `connection.import`
-   * event for each connection made (row number and provider; never a value). With `dryRun`,
-   * only checked, and nothing is recorded.
+   * event for each connection made (row number, import key and provider; never a value). With
+   * `dryRun`, only checked, and nothing is recorded. Each row's connection id is returned, made
+   * now or by an earlier import (null for a row a dry run would import).
    */
   async importBatch(
     rows: readonly { row: number; key: string; tenant: string; provider: string; displayName?: string; config: Record<string, string>; credentials: Record<string, string> }[],
     options: { dryRun: boolean; knownTenants: ReadonlySet<string>; createTenants: boolean } & Acting,
-  ): Promise<Array<{ row: number; key: string } & ({ outcome: 'imported'; secretName: string } | { outcome: 'skipped' } | { outcome: 'failed'; problem: { code: string; message: string } })>> {
+  ): Promise<Array<{ row: number; key: string } & ({ outcome: 'imported'; secretName: string; connectionId: string | null } | { outcome: 'skipped'; connectionId: string } | { outcome: 'failed'; problem: { code: string; message: string } })>> {
     type Result = Awaited<ReturnType<Connections['importBatch']>>[number];
     const results: Result[] = [];
     const good: typeof rows = [];
@@ -295,7 +298,7 @@ export class Connections {
         if (!options.knownTenants.has(r.tenant) && !(options.createTenants && options.dryRun)) throw new CofferError('TENANT_NOT_FOUND', `Tenant "${r.tenant}" does not exist (create it, or pass --create-tenants).`);
         const provider = this.catalog.get(r.provider);
         checkProviderUrls(provider, checkConfig(provider, r.config));
-        importedCredentials(provider, r.credentials);
+        checkImportedSize(importedCredentials(provider, r.credentials));
         (good as (typeof rows)[number][]).push(r);
       } catch (err) {
         results.push({ row: r.row, key: r.key, outcome: 'failed', problem: err instanceof CofferError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'unexpected error' } });
@@ -304,7 +307,7 @@ export class Connections {
     if (options.dryRun) {
       for (const r of good) {
         const existing = await this.store.db.selectFrom('connections').select('id').where('tenant_id', '=', r.tenant).where('import_key', '=', r.key).executeTakeFirst();
-        results.push(existing ? { row: r.row, key: r.key, outcome: 'skipped' } : { row: r.row, key: r.key, outcome: 'imported', secretName: '' });
+        results.push(existing ? { row: r.row, key: r.key, outcome: 'skipped', connectionId: existing.id } : { row: r.row, key: r.key, outcome: 'imported', secretName: '', connectionId: null });
       }
       return results;
     }
@@ -313,11 +316,11 @@ export class Connections {
       const written = await auditedChange(this.auditLog, options.as, { action: 'connection.import' }, (audit) =>
         this.store.writeTransaction(async (trx) => {
           const out: Result[] = [];
-          const events: { facts: { tenant: string; target: string; details: { provider: string; row: number } } }[] = [];
+          const events: { facts: { tenant: string; target: string; details: { provider: string; row: number; importKey: string } } }[] = [];
           for (const r of good) {
             const made = await this.importOne(trx, r.tenant, { provider: r.provider, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}), config: r.config, credentials: r.credentials, importKey: r.key });
-            if (made) events.push({ facts: { tenant: r.tenant, target: made.id, details: { provider: r.provider, row: r.row } } });
-            out.push(made ? { row: r.row, key: r.key, outcome: 'imported', secretName: made.secretName } : { row: r.row, key: r.key, outcome: 'skipped' });
+            if (made.made) events.push({ facts: { tenant: r.tenant, target: made.id, details: { provider: r.provider, row: r.row, importKey: r.key } } });
+            out.push(made.made ? { row: r.row, key: r.key, outcome: 'imported', secretName: made.secretName, connectionId: made.id } : { row: r.row, key: r.key, outcome: 'skipped', connectionId: made.id });
           }
           // One event per connection made; none when every row was imported before.
           await audit.manyWithin(trx, events);
@@ -656,6 +659,7 @@ export class Connections {
       lastUsedAt: date(row.last_used_at),
       lastRefreshedAt: date(row.last_refreshed_at),
       expiresAt: date(row.expires_at),
+      importKey: row.import_key ?? null,
     };
   }
 }
@@ -671,7 +675,7 @@ function importedCredentials(provider: ProviderDefinition, input: Record<string,
   const allowed = new Set(['access_token', 'refresh_token', 'token_type', 'scope', 'expires_at']);
   for (const k of Object.keys(input)) if (!allowed.has(k)) throw new CofferError('CONNECTION_INVALID', `credentials for OAuth provider "${provider.id}" take access_token, refresh_token, token_type, scope and expires_at; one field is none of these.`);
   const access = input.access_token;
-  if (typeof access !== 'string' || access === '' || access.length > 8192) throw new CofferError('CONNECTION_INVALID', 'credentials.access_token is required for an OAuth provider.');
+  if (typeof access !== 'string' || access === '') throw new CofferError('CONNECTION_INVALID', 'credentials.access_token is required for an OAuth provider.');
   const set: TokenSet = { access_token: access, token_type: input.token_type && /^[A-Za-z]{1,20}$/.test(input.token_type) ? input.token_type : 'Bearer' };
   if (input.refresh_token) set.refresh_token = input.refresh_token;
   if (input.scope) set.scope = input.scope;
@@ -685,6 +689,16 @@ function importedCredentials(provider: ProviderDefinition, input: Record<string,
     set.expiry_assumed = true;
   }
   return tokenSetValue(set);
+}
+
+/**
+ * An imported row's credentials fit one secret value (64 KiB in all, whatever the fields):
+ * checked with the row's other checks, so that one oversized row fails alone instead of
+ * rolling back its batch.
+ */
+function checkImportedSize(credentials: Record<string, string | number | boolean>): void {
+  const bytes = Buffer.byteLength(JSON.stringify(credentials), 'utf8');
+  if (bytes > MAX_VALUE_BYTES) throw new CofferError('SECRET_VALUE_TOO_LARGE', `The credentials of one connection are limited to ${MAX_VALUE_BYTES} bytes in all; this row's have ${bytes}.`, { limit: MAX_VALUE_BYTES, size: bytes });
 }
 
 function encodeCursor(createdAt: number, id: string): string {

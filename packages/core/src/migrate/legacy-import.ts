@@ -7,6 +7,9 @@
  *
  * Source values never appear in the summary, the errors or the progress: a row is named by its
  * key and its position, a problem by its field and its rule.
+ *
+ * Nothing is lost silently: every source row is read (and counted) once, and rows that share a
+ * key and tenant are all reported as failed, since the vault can keep only one of them.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -14,7 +17,11 @@ import type { Coffer } from '../coffer.js';
 import { CofferError } from '../errors.js';
 import { parseDatabaseUrl, redactUrl } from '../store/database.js';
 
-/** Which source column holds what. */
+/**
+ * Which source column holds what. Besides `key` and `tenant` (plain columns), a source may be a
+ * path into a JSON column or a nested NDJSON object: `creds.api_key` is the `api_key` field of
+ * column `creds`.
+ */
 export interface LegacyMapping {
   /** A column unique per tenant: makes re-runs idempotent. */
   key: string;
@@ -24,9 +31,9 @@ export interface LegacyMapping {
   provider?: string;
   /** The column with a display name. */
   name?: string;
-  /** Credential field → column. */
+  /** Credential field → column or path. */
   credentials: Record<string, string>;
-  /** Config field → column. */
+  /** Config field → column or path. */
   config?: Record<string, string>;
 }
 
@@ -39,6 +46,8 @@ export interface LegacyImportOptions {
   /** Create tenants that do not exist yet instead of refusing their rows. */
   createTenants?: boolean;
   onProgress?: (done: number) => void;
+  /** Rows per query when reading a table. Default 500; smaller only to test page boundaries. */
+  pageSize?: number;
 }
 
 export interface RowProblem {
@@ -48,6 +57,18 @@ export interface RowProblem {
   key: string | null;
   code: string;
   message: string;
+  /** For a row whose key and tenant another row has too: the positions of those rows. */
+  duplicateOf?: number[];
+}
+
+/** Where a row's connection is: its legacy key leads to it. */
+export interface ImportedRow {
+  row: number;
+  tenant: string;
+  key: string;
+  connectionId: string;
+  /** Made by this run, or by an earlier one. */
+  outcome: 'imported' | 'skipped';
 }
 
 export interface LegacyImportSummary {
@@ -58,22 +79,37 @@ export interface LegacyImportSummary {
   /** Decrypted again after commit and equal to their source. */
   verified: number;
   failed: RowProblem[];
+  /**
+   * Each row's connection, made now or by an earlier run; a dry run lists only those made
+   * earlier. In row order.
+   */
+  connections: ImportedRow[];
   dryRun: boolean;
 }
 
 type Row = Record<string, unknown>;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** A column, or a path into it when it holds JSON: `creds.api_key`, `creds.oauth.refresh_token`. */
+const SOURCE_PATH = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z0-9_-]{1,64}){0,7}$/;
 
 function checkMapping(mapping: LegacyMapping): void {
-  const columns = [mapping.key, mapping.tenant, mapping.providerColumn, mapping.name, ...Object.values(mapping.credentials), ...Object.values(mapping.config ?? {})].filter((c): c is string => c !== undefined);
-  for (const c of columns) if (!IDENTIFIER.test(c)) throw new CofferError('INVALID_ARGUMENT', `Mapping: "${c.slice(0, 64)}" is not a column name (letters, digits and _).`);
+  // The key and tenant order and page a table: plain columns.
+  for (const c of [mapping.key, mapping.tenant]) if (!IDENTIFIER.test(c)) throw new CofferError('INVALID_ARGUMENT', `Mapping: "${String(c).slice(0, 64)}" is not a column name (letters, digits and _).`);
+  const sources = [mapping.providerColumn, mapping.name, ...Object.values(mapping.credentials), ...Object.values(mapping.config ?? {})].filter((c): c is string => c !== undefined);
+  for (const c of sources) if (!SOURCE_PATH.test(c)) throw new CofferError('INVALID_ARGUMENT', `Mapping: "${String(c).slice(0, 64)}" is not a column name (letters, digits and _) or a path into a JSON column (column.field).`);
   if ((mapping.provider === undefined) === (mapping.providerColumn === undefined)) throw new CofferError('INVALID_ARGUMENT', 'Mapping: give the provider column (provider=<column>) or one provider for every row (--provider <id>), not both.');
   if (Object.keys(mapping.credentials).length === 0) throw new CofferError('INVALID_ARGUMENT', 'Mapping: map at least one credential field (credentials.<field>=<column>).');
 }
 
+/** How a table source is read: its rows, or only their key and tenant (to find duplicates). */
+interface ReadOptions {
+  pageSize: number;
+  keysOnly?: boolean;
+}
+
 /** The source's rows, one at a time, with their position. */
-async function* readSource(source: LegacySource, mapping: LegacyMapping): AsyncGenerator<{ row: number; data: Row | null; error?: string }> {
+async function* readSource(source: LegacySource, mapping: LegacyMapping, options: ReadOptions): AsyncGenerator<{ row: number; data: Row | null; error?: string }> {
   if (source.kind === 'ndjson') {
     let stream;
     try {
@@ -98,78 +134,135 @@ async function* readSource(source: LegacySource, mapping: LegacyMapping): AsyncG
     return;
   }
   if (!IDENTIFIER.test(source.table)) throw new CofferError('INVALID_ARGUMENT', `--table "${source.table.slice(0, 64)}" is not a table name (letters, digits and _).`);
+  const reader = await openTable(source);
+  try {
+    let n = 0;
+    for await (const data of tableRows(reader, queries(source.table, mapping, reader.dialect === 'postgres', options.keysOnly === true), mapping, options.pageSize)) yield { row: ++n, data };
+  } catch (err) {
+    if (err instanceof CofferError) throw err;
+    // The driver's message names the column or table, never a value.
+    throw new CofferError('INVALID_ARGUMENT', `Cannot read table ${source.table}: ${(err as Error).message.split('\n')[0]}.`);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** One source database, either kind, behind the two calls the reader needs. */
+interface TableReader {
+  dialect: 'sqlite' | 'postgres';
+  all(sql: string, params: unknown[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+async function openTable(source: { url: string }): Promise<TableReader> {
   const location = parseDatabaseUrl(source.url);
-  const page = 500;
-  let n = 0;
   if (location.dialect === 'sqlite') {
     const { default: SqliteDatabase } = await import('better-sqlite3');
-    let db;
+    let db: InstanceType<typeof SqliteDatabase>;
     try {
       db = new SqliteDatabase(location.target, { readonly: true, fileMustExist: true });
     } catch (err) {
       throw new CofferError('DATABASE_UNAVAILABLE', `Cannot open the source SQLite database ${location.target}: ${(err as Error).message}.`);
     }
-    try {
-      const q = queries(source.table, mapping);
-      // Rows without a key or tenant first (each is reported), then keyset pages in (key, tenant)
-      // order: a large table is never read into memory, and a key shared by tenants is not lost.
-      for (const data of db.prepare(q.incomplete).all() as Row[]) yield { row: ++n, data };
-      let last: [unknown, unknown] | null = null;
-      for (;;) {
-        const rows = (last === null ? db.prepare(q.first).all(page) : db.prepare(q.next).all(last[0], last[0], last[1], page)) as Row[];
-        if (rows.length === 0) return;
-        for (const data of rows) yield { row: ++n, data };
-        const tail = rows[rows.length - 1]!;
-        last = [tail[mapping.key], tail[mapping.tenant]];
-      }
-    } catch (err) {
-      if (err instanceof CofferError) throw err;
-      throw new CofferError('INVALID_ARGUMENT', `Cannot read table ${source.table}: ${(err as Error).message.split('\n')[0]}.`);
-    } finally {
-      db.close();
-    }
+    return { dialect: 'sqlite', all: async (sql, params) => db.prepare(sql).all(...params) as Row[], close: async () => void db.close() };
   }
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: location.target });
   try {
     await client.connect();
   } catch (err) {
+    await client.end().catch(() => {});
     throw new CofferError('DATABASE_UNAVAILABLE', `Cannot reach the source database ${redactUrl(source.url)}: ${(err as Error).message}.`);
   }
-  try {
-    const q = queries(source.table, mapping, true);
-    for (const data of (await client.query(q.incomplete)).rows as Row[]) yield { row: ++n, data };
-    let last: [unknown, unknown] | null = null;
-    for (;;) {
-      const result = last === null ? await client.query(q.first, [page]) : await client.query(q.next, [last[0], last[0], last[1], page]);
-      if (result.rows.length === 0) return;
-      for (const data of result.rows as Row[]) yield { row: ++n, data };
-      const tail = result.rows[result.rows.length - 1] as Row;
-      last = [tail[mapping.key], tail[mapping.tenant]];
+  return { dialect: 'postgres', all: async (sql, params) => (await client.query(sql, params)).rows as Row[], close: () => client.end().catch(() => {}) };
+}
+
+/**
+ * Every row of a table exactly once: rows without a key or tenant first (each is reported), then
+ * keyset pages in (key, tenant) order, so a large table is never read into memory. Rows that
+ * share a key and tenant cannot be told apart by the keyset, so a page never ends inside such a
+ * group: when a full page ends with one, that group is read whole by itself.
+ */
+async function* tableRows(reader: TableReader, q: ReturnType<typeof queries>, mapping: LegacyMapping, page: number): AsyncGenerator<Row> {
+  yield* await reader.all(q.incomplete, []);
+  const sameGroup = (a: Row, b: Row) => sameValue(a[mapping.key], b[mapping.key]) && sameValue(a[mapping.tenant], b[mapping.tenant]);
+  let last: Row | null = null;
+  for (;;) {
+    const rows: Row[] = last === null ? await reader.all(q.first, [page]) : await reader.all(q.next, [last[mapping.key], last[mapping.key], last[mapping.tenant], page]);
+    if (rows.length < page) {
+      yield* rows;
+      return;
     }
-  } catch (err) {
-    if (err instanceof CofferError) throw err;
-    // The driver's message names the column or table, never a value.
-    throw new CofferError('INVALID_ARGUMENT', `Cannot read table ${source.table}: ${(err as Error).message.split('\n')[0]}.`);
-  } finally {
-    await client.end().catch(() => {});
+    const tail = rows[rows.length - 1]!;
+    let groupStart = rows.length - 1;
+    while (groupStart > 0 && sameGroup(rows[groupStart - 1]!, tail)) groupStart -= 1;
+    yield* rows.slice(0, groupStart);
+    yield* await reader.all(q.group, [tail[mapping.key], tail[mapping.tenant]]);
+    last = tail;
   }
 }
 
-/** The statements that read a table: incomplete rows, then keyset pages over (key, tenant). */
-function queries(table: string, mapping: LegacyMapping, postgres = false) {
+/** Equality of two values as the driver returns them, as the database compares them. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
+}
+
+/** The statements that read a table: incomplete rows, keyset pages over (key, tenant), and one (key, tenant) group. */
+function queries(table: string, mapping: LegacyMapping, postgres: boolean, keysOnly: boolean) {
   const k = `"${mapping.key}"`;
   const t = `"${mapping.tenant}"`;
   const p = (i: number) => (postgres ? `$${i}` : '?');
+  const columns = keysOnly ? `${k}, ${t}` : '*';
   const complete = `${k} is not null and ${t} is not null`;
   return {
-    incomplete: `select * from "${table}" where ${k} is null or ${t} is null`,
-    first: `select * from "${table}" where ${complete} order by ${k}, ${t} limit ${p(1)}`,
-    next: `select * from "${table}" where ${complete} and (${k} > ${p(1)} or (${k} = ${p(2)} and ${t} > ${p(3)})) order by ${k}, ${t} limit ${p(4)}`,
+    incomplete: `select ${columns} from "${table}" where ${k} is null or ${t} is null`,
+    first: `select ${columns} from "${table}" where ${complete} order by ${k}, ${t} limit ${p(1)}`,
+    next: `select ${columns} from "${table}" where ${complete} and (${k} > ${p(1)} or (${k} = ${p(2)} and ${t} > ${p(3)})) order by ${k}, ${t} limit ${p(4)}`,
+    group: `select ${columns} from "${table}" where ${k} = ${p(1)} and ${t} = ${p(2)}`,
   };
 }
 
-const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined);
+/** A source value as text: strings, numbers and booleans as they are, dates in ISO 8601; anything else is not text. */
+const text = (v: unknown): string | undefined =>
+  v === null || v === undefined
+    ? undefined
+    : typeof v === 'string'
+      ? v
+      : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean'
+        ? String(v)
+        : v instanceof Date && Number.isFinite(v.getTime())
+          ? v.toISOString()
+          : undefined;
+
+/**
+ * The value a mapping names in a row: a column, or a field inside a JSON column (JSON text, or
+ * an object as NDJSON and PostgreSQL json columns give it). A null or unparsable JSON column is
+ * a problem of its own, not a missing field. Never says what the value was.
+ */
+function lookup(data: Row, path: string): { value: string | undefined } | { problem: string } {
+  const [column, ...fields] = path.split('.') as [string, ...string[]];
+  let v: unknown = data[column];
+  if (fields.length > 0) {
+    if (typeof v === 'string') {
+      try {
+        v = JSON.parse(v) as unknown;
+      } catch {
+        return { problem: `${column} is not valid JSON (it holds ${path})` };
+      }
+    }
+    if (v === null || v === undefined) return { problem: `${column} is null (it holds ${path})` };
+    for (const [i, field] of fields.entries()) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: `${[column, ...fields.slice(0, i)].join('.')} is not a JSON object (it holds ${path})` };
+      v = Object.hasOwn(v, field) ? (v as Row)[field] : undefined;
+      if (v === null || v === undefined) return { value: undefined };
+    }
+  }
+  const value = text(v);
+  if (value === undefined && v !== null && v !== undefined) return { problem: `${path} is not text` };
+  return { value };
+}
 
 interface Prepared {
   row: number;
@@ -187,32 +280,77 @@ function prepare(row: number, data: Row, mapping: LegacyMapping): Prepared | Row
   if (key === undefined || key === '') return problem('INVALID_ARGUMENT', `has no ${mapping.key} (the key column)`);
   const tenant = text(data[mapping.tenant]);
   if (tenant === undefined) return problem('INVALID_ARGUMENT', `has no ${mapping.tenant} (the tenant column)`);
-  const provider = mapping.provider ?? text(data[mapping.providerColumn!]);
+  const fields = (map: Record<string, string>): { values: Record<string, string> } | RowProblem => {
+    const values: Record<string, string> = {};
+    for (const [field, path] of Object.entries(map)) {
+      const found = lookup(data, path);
+      if ('problem' in found) return problem('INVALID_ARGUMENT', found.problem);
+      if (found.value !== undefined && found.value !== '') values[field] = found.value;
+    }
+    return { values };
+  };
+  let provider = mapping.provider;
+  if (provider === undefined) {
+    const found = lookup(data, mapping.providerColumn!);
+    if ('problem' in found) return problem('INVALID_ARGUMENT', found.problem);
+    provider = found.value;
+  }
   if (provider === undefined) return problem('INVALID_ARGUMENT', `has no ${mapping.providerColumn} (the provider column)`);
-  const credentials: Record<string, string> = {};
-  for (const [field, column] of Object.entries(mapping.credentials)) {
-    const v = text(data[column]);
-    if (v !== undefined && v !== '') credentials[field] = v;
+  const credentials = fields(mapping.credentials);
+  if ('code' in credentials) return credentials;
+  const config = fields(mapping.config ?? {});
+  if ('code' in config) return config;
+  let name: string | undefined;
+  if (mapping.name !== undefined) {
+    const found = lookup(data, mapping.name);
+    if ('problem' in found) return problem('INVALID_ARGUMENT', found.problem);
+    name = found.value;
   }
-  const config: Record<string, string> = {};
-  for (const [field, column] of Object.entries(mapping.config ?? {})) {
-    const v = text(data[column]);
-    if (v !== undefined && v !== '') config[field] = v;
-  }
-  const name = mapping.name === undefined ? undefined : text(data[mapping.name]);
-  return { row, key, tenant, provider, ...(name ? { displayName: name } : {}), config, credentials };
+  return { row, key, tenant, provider, ...(name ? { displayName: name } : {}), config: config.values, credentials: credentials.values };
 }
 
-function describe(err: unknown): { code: string; message: string } {
-  if (err instanceof CofferError) return { code: err.code, message: err.message };
-  return { code: 'INTERNAL', message: 'unexpected error (rerun with COFFER_DEBUG=1 for details)' };
+/**
+ * The positions of rows that share their key and tenant with another row of the source, each
+ * with the others' positions. The vault keeps one connection per key and tenant, and which row
+ * is right cannot be told (nor, in a table, which comes first), so none of them is imported.
+ * Found in a first pass over the keys, so that the dry run and every batch know them.
+ */
+async function findDuplicates(source: LegacySource, mapping: LegacyMapping, pageSize: number): Promise<Map<number, number[]>> {
+  const firstRow = new Map<string, number>();
+  const groups = new Map<string, number[]>();
+  for await (const item of readSource(source, mapping, { pageSize, keysOnly: true })) {
+    const key = item.data ? text(item.data[mapping.key]) : undefined;
+    const tenant = item.data ? text(item.data[mapping.tenant]) : undefined;
+    if (key === undefined || key === '' || tenant === undefined) continue;
+    const id = JSON.stringify([tenant, key]);
+    const first = firstRow.get(id);
+    if (first === undefined) firstRow.set(id, item.row);
+    else groups.set(id, [...(groups.get(id) ?? [first]), item.row]);
+  }
+  const byRow = new Map<number, number[]>();
+  for (const group of groups.values()) for (const row of group) byRow.set(row, group.filter((r) => r !== row));
+  return byRow;
+}
+
+function duplicateProblem(row: number, key: string | null, others: number[]): RowProblem {
+  const named = others.length <= 5 ? others.join(', ') : `${others.slice(0, 5).join(', ')} and ${others.length - 5} more`;
+  return {
+    row,
+    key,
+    code: 'INVALID_ARGUMENT',
+    message: `has the same key and tenant as row ${named}: none of them is imported (give each its own key, or keep one)`,
+    duplicateOf: others,
+  };
 }
 
 export async function importLegacy(coffer: Coffer, source: LegacySource, mapping: LegacyMapping, options: LegacyImportOptions = {}): Promise<LegacyImportSummary> {
   checkMapping(mapping);
   const batchSize = options.batchSize ?? 100;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new CofferError('INVALID_ARGUMENT', 'The batch size must be an integer from 1 to 10000.');
-  const summary: LegacyImportSummary = { read: 0, imported: 0, skipped: 0, verified: 0, failed: [], dryRun: options.dryRun === true };
+  const pageSize = options.pageSize ?? 500;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) throw new CofferError('INVALID_ARGUMENT', 'The page size must be an integer from 1 to 10000.');
+  const summary: LegacyImportSummary = { read: 0, imported: 0, skipped: 0, verified: 0, failed: [], connections: [], dryRun: options.dryRun === true };
+  const duplicates = await findDuplicates(source, mapping, pageSize);
   const knownTenants = new Set((await coffer.tenants.list()).map((t) => t.id));
   let batch: Prepared[] = [];
 
@@ -236,6 +374,7 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
       if (r.outcome === 'imported') summary.imported += 1;
       else if (r.outcome === 'skipped') summary.skipped += 1;
       else summary.failed.push({ row: r.row, key: r.key, ...r.problem });
+      if (r.outcome !== 'failed' && r.connectionId !== null) summary.connections.push({ row: r.row, tenant: rows.find((p) => p.row === r.row)!.tenant, key: r.key, connectionId: r.connectionId, outcome: r.outcome });
     }
     // Verification after commit: every value decrypts to exactly what the source held.
     if (!options.dryRun) {
@@ -252,10 +391,13 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
     }
   };
 
-  for await (const item of readSource(source, mapping)) {
+  for await (const item of readSource(source, mapping, { pageSize })) {
     summary.read += 1;
+    const others = duplicates.get(item.row);
     if (!item.data) {
       summary.failed.push({ row: item.row, key: null, code: 'INVALID_ARGUMENT', message: item.error ?? 'is unreadable' });
+    } else if (others) {
+      summary.failed.push(duplicateProblem(item.row, text(item.data[mapping.key]) ?? null, others));
     } else {
       const prepared = prepare(item.row, item.data, mapping);
       if ('code' in prepared) summary.failed.push(prepared);
@@ -267,6 +409,7 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
   await flush();
   options.onProgress?.(summary.read);
   summary.failed.sort((a, b) => a.row - b.row);
+  summary.connections.sort((a, b) => a.row - b.row);
   return summary;
 }
 
@@ -279,23 +422,11 @@ export async function countLegacyRows(source: LegacySource): Promise<number | nu
       return n;
     }
     if (!IDENTIFIER.test(source.table)) return null;
-    const location = parseDatabaseUrl(source.url);
-    if (location.dialect === 'sqlite') {
-      const { default: SqliteDatabase } = await import('better-sqlite3');
-      const db = new SqliteDatabase(location.target, { readonly: true, fileMustExist: true });
-      try {
-        return Number((db.prepare(`select count(*) as n from "${source.table}"`).get() as { n: number }).n);
-      } finally {
-        db.close();
-      }
-    }
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: location.target });
-    await client.connect();
+    const reader = await openTable(source);
     try {
-      return Number((await client.query(`select count(*) as n from "${source.table}"`)).rows[0].n);
+      return Number((await reader.all(`select count(*) as n from "${source.table}"`, []))[0]!.n);
     } finally {
-      await client.end();
+      await reader.close();
     }
   } catch {
     return null;

@@ -3,11 +3,14 @@
  * `…/credentials` returns plaintext (reveal scope, audited before the answer). Core audits
  * every call here itself, with the request's caller as actor (`coffer` acts as the caller).
  */
+import { MAX_VALUE_BYTES } from '@coffer/core';
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { Connection, ConnectionParams, ProviderId, SecretName, TenantParams, toJson } from './schemas.js';
 
-const TextFields = z.record(z.string().max(64), z.string().max(8192));
+/** Config fields are short; a credential field may fill its secret's 64 KiB (core checks the whole value). */
+const ConfigFields = z.record(z.string().max(64), z.string().max(8192));
+const CredentialFields = z.record(z.string().max(64), z.string().max(MAX_VALUE_BYTES));
 
 export const connectionRoutes = [
   defineRoute({
@@ -24,14 +27,14 @@ export const connectionRoutes = [
       .object({
         provider: ProviderId,
         displayName: z.string().max(200).optional(),
-        config: TextFields.optional(),
-        credentials: TextFields.optional(),
+        config: ConfigFields.optional(),
+        credentials: CredentialFields.optional(),
         secret: SecretName.optional(),
       })
       .strict(),
     status: 201,
     response: Connection,
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'FORBIDDEN', 'PROVIDER_HOST_NOT_ALLOWED'],
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'FORBIDDEN', 'PROVIDER_HOST_NOT_ALLOWED', 'SECRET_VALUE_TOO_LARGE'],
     async handler({ params, body, coffer, principal }) {
       // Referencing an existing secret lets the connection send it to the provider's host (its
       // test request, the proxy): core refuses it (and records the refusal) unless the caller may reveal secrets.
@@ -76,9 +79,9 @@ export const connectionRoutes = [
     auditAction: 'connection.update',
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
-    body: z.object({ displayName: z.string().max(200).optional(), config: TextFields.optional(), credentials: TextFields.optional() }).strict(),
+    body: z.object({ displayName: z.string().max(200).optional(), config: ConfigFields.optional(), credentials: CredentialFields.optional() }).strict(),
     response: Connection,
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE'],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE', 'SECRET_VALUE_TOO_LARGE'],
     async handler({ params, body, coffer }) {
       return toJson(await coffer.connections.update(params.tenant, params.id, body as never)) as never;
     },

@@ -89,6 +89,8 @@ export const Connection = z.object({
   lastUsedAt: Timestamp.nullable(),
   lastRefreshedAt: Timestamp.nullable(),
   expiresAt: Timestamp.nullable(),
+  /** The legacy row's key when `coffer migrate legacy` made the connection. */
+  importKey: z.string().nullable(),
 });
 
 const ProviderField = z.object({ name: z.string(), label: z.string(), required: z.boolean(), pattern: z.string().optional(), description: z.string().optional() });
