@@ -116,9 +116,10 @@ forEachBackend('legacy import', (backend) => {
   it('reads every row of a table once: a page boundary between two rows with the same key and tenant loses neither', async () => {
     for (const { kind, url } of sources) {
       const s = await importLegacy(coffer, table(url, 'legacy_boundary'), MAP, { dryRun: true });
-      expect(s.read, `${kind} source, 500-row pages`).toBe(501);
-      expect(s.imported, kind).toBe(499);
-      expect(s.failed.map((f) => [f.row, f.key, f.duplicateOf]), kind).toEqual([
+      // Soft: each source kind is reported even when the other fails.
+      expect.soft(s.read, `${kind} source, 500-row pages`).toBe(501);
+      expect.soft(s.imported, kind).toBe(499);
+      expect.soft(s.failed.map((f) => [f.row, f.key, f.duplicateOf]), kind).toEqual([
         [500, 'b-499', [501]],
         [501, 'b-499', [500]],
       ]);
