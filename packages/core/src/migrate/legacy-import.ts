@@ -11,11 +11,11 @@
  * Nothing is lost silently: every source row is read (and counted) once, and rows that share a
  * key and tenant are all reported as failed, since the vault can keep only one of them.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Coffer } from '../coffer.js';
 import { CofferError } from '../errors.js';
-import { parseDatabaseUrl, redactUrl } from '../store/database.js';
+import { IDENTIFIER, readSource, type LegacySource, type Row } from './legacy-source.js';
+
+export { countLegacyRows, type LegacySource } from './legacy-source.js';
 
 /**
  * Which source column holds what. Besides `key` and `tenant` (plain columns), a source may be a
@@ -36,8 +36,6 @@ export interface LegacyMapping {
   /** Config field → column or path. */
   config?: Record<string, string>;
 }
-
-export type LegacySource = { kind: 'ndjson'; file: string } | { kind: 'table'; url: string; table: string };
 
 export interface LegacyImportOptions {
   dryRun?: boolean;
@@ -87,9 +85,6 @@ export interface LegacyImportSummary {
   dryRun: boolean;
 }
 
-type Row = Record<string, unknown>;
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** A column, or a path into it when it holds JSON: `creds.api_key`, `creds.oauth.refresh_token`. */
 const SOURCE_PATH = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z0-9_-]{1,64}){0,7}$/;
 
@@ -100,128 +95,6 @@ function checkMapping(mapping: LegacyMapping): void {
   for (const c of sources) if (!SOURCE_PATH.test(c)) throw new CofferError('INVALID_ARGUMENT', `Mapping: "${String(c).slice(0, 64)}" is not a column name (letters, digits and _) or a path into a JSON column (column.field).`);
   if ((mapping.provider === undefined) === (mapping.providerColumn === undefined)) throw new CofferError('INVALID_ARGUMENT', 'Mapping: give the provider column (provider=<column>) or one provider for every row (--provider <id>), not both.');
   if (Object.keys(mapping.credentials).length === 0) throw new CofferError('INVALID_ARGUMENT', 'Mapping: map at least one credential field (credentials.<field>=<column>).');
-}
-
-/** How a table source is read: its rows, or only their key and tenant (to find duplicates). */
-interface ReadOptions {
-  pageSize: number;
-  keysOnly?: boolean;
-}
-
-/** The source's rows, one at a time, with their position. */
-async function* readSource(source: LegacySource, mapping: LegacyMapping, options: ReadOptions): AsyncGenerator<{ row: number; data: Row | null; error?: string }> {
-  if (source.kind === 'ndjson') {
-    let stream;
-    try {
-      stream = createReadStream(source.file, { encoding: 'utf8' });
-      await new Promise<void>((resolve, reject) => stream!.once('open', () => resolve()).once('error', reject));
-    } catch (err) {
-      throw new CofferError('INVALID_ARGUMENT', `Cannot read ${source.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-    }
-    let n = 0;
-    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-      if (line.trim() === '') continue;
-      n += 1;
-      try {
-        const data = JSON.parse(line) as unknown;
-        if (typeof data !== 'object' || data === null || Array.isArray(data)) yield { row: n, data: null, error: 'is not a JSON object' };
-        else yield { row: n, data: data as Row };
-      } catch {
-        // Never the line itself: it holds credentials.
-        yield { row: n, data: null, error: 'is not valid JSON' };
-      }
-    }
-    return;
-  }
-  if (!IDENTIFIER.test(source.table)) throw new CofferError('INVALID_ARGUMENT', `--table "${source.table.slice(0, 64)}" is not a table name (letters, digits and _).`);
-  const reader = await openTable(source);
-  try {
-    let n = 0;
-    for await (const data of tableRows(reader, queries(source.table, mapping, reader.dialect === 'postgres', options.keysOnly === true), mapping, options.pageSize)) yield { row: ++n, data };
-  } catch (err) {
-    if (err instanceof CofferError) throw err;
-    // The driver's message names the column or table, never a value.
-    throw new CofferError('INVALID_ARGUMENT', `Cannot read table ${source.table}: ${(err as Error).message.split('\n')[0]}.`);
-  } finally {
-    await reader.close();
-  }
-}
-
-/** One source database, either kind, behind the two calls the reader needs. */
-interface TableReader {
-  dialect: 'sqlite' | 'postgres';
-  all(sql: string, params: unknown[]): Promise<Row[]>;
-  close(): Promise<void>;
-}
-
-async function openTable(source: { url: string }): Promise<TableReader> {
-  const location = parseDatabaseUrl(source.url);
-  if (location.dialect === 'sqlite') {
-    const { default: SqliteDatabase } = await import('better-sqlite3');
-    let db: InstanceType<typeof SqliteDatabase>;
-    try {
-      db = new SqliteDatabase(location.target, { readonly: true, fileMustExist: true });
-    } catch (err) {
-      throw new CofferError('DATABASE_UNAVAILABLE', `Cannot open the source SQLite database ${location.target}: ${(err as Error).message}.`);
-    }
-    return { dialect: 'sqlite', all: async (sql, params) => db.prepare(sql).all(...params) as Row[], close: async () => void db.close() };
-  }
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: location.target });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw new CofferError('DATABASE_UNAVAILABLE', `Cannot reach the source database ${redactUrl(source.url)}: ${(err as Error).message}.`);
-  }
-  return { dialect: 'postgres', all: async (sql, params) => (await client.query(sql, params)).rows as Row[], close: () => client.end().catch(() => {}) };
-}
-
-/**
- * Every row of a table exactly once: rows without a key or tenant first (each is reported), then
- * keyset pages in (key, tenant) order, so a large table is never read into memory. Rows that
- * share a key and tenant cannot be told apart by the keyset, so a page never ends inside such a
- * group: when a full page ends with one, that group is read whole by itself.
- */
-async function* tableRows(reader: TableReader, q: ReturnType<typeof queries>, mapping: LegacyMapping, page: number): AsyncGenerator<Row> {
-  yield* await reader.all(q.incomplete, []);
-  const sameGroup = (a: Row, b: Row) => sameValue(a[mapping.key], b[mapping.key]) && sameValue(a[mapping.tenant], b[mapping.tenant]);
-  let last: Row | null = null;
-  for (;;) {
-    const rows: Row[] = last === null ? await reader.all(q.first, [page]) : await reader.all(q.next, [last[mapping.key], last[mapping.key], last[mapping.tenant], page]);
-    if (rows.length < page) {
-      yield* rows;
-      return;
-    }
-    const tail = rows[rows.length - 1]!;
-    let groupStart = rows.length - 1;
-    while (groupStart > 0 && sameGroup(rows[groupStart - 1]!, tail)) groupStart -= 1;
-    yield* rows.slice(0, groupStart);
-    yield* await reader.all(q.group, [tail[mapping.key], tail[mapping.tenant]]);
-    last = tail;
-  }
-}
-
-/** Equality of two values as the driver returns them, as the database compares them. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  return a === b;
-}
-
-/** The statements that read a table: incomplete rows, keyset pages over (key, tenant), and one (key, tenant) group. */
-function queries(table: string, mapping: LegacyMapping, postgres: boolean, keysOnly: boolean) {
-  const k = `"${mapping.key}"`;
-  const t = `"${mapping.tenant}"`;
-  const p = (i: number) => (postgres ? `$${i}` : '?');
-  const columns = keysOnly ? `${k}, ${t}` : '*';
-  const complete = `${k} is not null and ${t} is not null`;
-  return {
-    incomplete: `select ${columns} from "${table}" where ${k} is null or ${t} is null`,
-    first: `select ${columns} from "${table}" where ${complete} order by ${k}, ${t} limit ${p(1)}`,
-    next: `select ${columns} from "${table}" where ${complete} and (${k} > ${p(1)} or (${k} = ${p(2)} and ${t} > ${p(3)})) order by ${k}, ${t} limit ${p(4)}`,
-    group: `select ${columns} from "${table}" where ${k} = ${p(1)} and ${t} = ${p(2)}`,
-  };
 }
 
 /** A source value as text: strings, numbers and booleans as they are, dates in ISO 8601; anything else is not text. */
@@ -411,24 +284,4 @@ export async function importLegacy(coffer: Coffer, source: LegacySource, mapping
   summary.failed.sort((a, b) => a.row - b.row);
   summary.connections.sort((a, b) => a.row - b.row);
   return summary;
-}
-
-/** How many rows the source holds (for a progress bar); null when it cannot tell cheaply. */
-export async function countLegacyRows(source: LegacySource): Promise<number | null> {
-  try {
-    if (source.kind === 'ndjson') {
-      let n = 0;
-      for await (const line of createInterface({ input: createReadStream(source.file, { encoding: 'utf8' }), crlfDelay: Infinity })) if (line.trim() !== '') n += 1;
-      return n;
-    }
-    if (!IDENTIFIER.test(source.table)) return null;
-    const reader = await openTable(source);
-    try {
-      return Number((await reader.all(`select count(*) as n from "${source.table}"`, []))[0]!.n);
-    } finally {
-      await reader.close();
-    }
-  } catch {
-    return null;
-  }
 }
