@@ -5,6 +5,10 @@
 //   trivial   GET /healthz (no auth, no database): the baseline
 //   reveal    POST /v1/tenants/{t}/secrets/{name}/reveal: token check, tenant check, row read,
 //             unwrap + decrypt, and a durable, hash-chained audit event before the response
+//   credentials  POST /v1/tenants/{t}/connections/{id}/credentials of an API-key connection: the
+//             connection row, its secret decrypted, headers built, and an audit event
+//
+// Targets (issue 10): credentials >= 0.70x reveal on both databases.
 //
 // Targets (issue 3): reveal >= 0.30x trivial on SQLite and >= 0.12x on PostgreSQL; reveal p99
 // <= 10 ms on SQLite.
@@ -91,11 +95,11 @@ async function prepare(server) {
   const { token } = await admin.tokens.create({ kind: 'tenant', tenant: 'bench', scopes: ['secrets:reveal', 'secrets:write'] });
   const client = new CofferClient({ url: server.url, token });
   await client.secrets.put('bench', 'api-key', `sk_live_${randomBytes(24).toString('hex')}`);
+  const connection = await admin.connections.create('bench', { provider: 'generic-api-key', config: { api_host: 'api.example.com' }, credentials: { api_key: `sk_live_${randomBytes(24).toString('hex')}` } });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
-    url: `${server.url}/v1/tenants/bench/secrets/api-key/reveal`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: '{}',
+    reveal: { url: `${server.url}/v1/tenants/bench/secrets/api-key/reveal`, method: 'POST', headers, body: '{}' },
+    credentials: { url: `${server.url}/v1/tenants/bench/connections/${connection.id}/credentials`, method: 'POST', headers, body: '{}' },
   };
 }
 
@@ -107,11 +111,12 @@ async function benchBackend(label, env, baselineEnv) {
     // Warm-up, then baseline and reveal alternately, ROUNDS times: the machine's load drifts,
     // so each reveal is compared with the baseline measured right before it, and the median
     // round is reported.
-    const revealRequest = await prepare(server);
-    const baselineReveal = baseline ? await prepare(baseline) : undefined;
+    const { reveal: revealRequest, credentials: credentialsRequest } = await prepare(server);
+    const baselineReveal = baseline ? (await prepare(baseline)).reveal : undefined;
     // Both routes warm (JIT, caches) before anything is measured.
     await autocannon({ url: `${server.url}/healthz`, connections: CONNECTIONS, duration: 2 });
     await autocannon({ ...revealRequest, connections: CONNECTIONS, duration: 2 });
+    await autocannon({ ...credentialsRequest, connections: CONNECTIONS, duration: 2 });
     if (baselineReveal) await autocannon({ ...baselineReveal, connections: CONNECTIONS, duration: 2 });
     const rounds = [];
     const ab = [];
@@ -121,7 +126,8 @@ async function benchBackend(label, env, baselineEnv) {
       const before = baselineReveal && i % 2 === 0 ? await run(baselineReveal) : undefined;
       const reveal = await run(revealRequest);
       const after = baselineReveal && i % 2 === 1 ? await run(baselineReveal) : undefined;
-      rounds.push({ trivial, reveal, ratio: reveal.rps / trivial.rps });
+      const credentials = await run(credentialsRequest);
+      rounds.push({ trivial, reveal, credentials, ratio: reveal.rps / trivial.rps, credentialsRatio: credentials.rps / reveal.rps });
       const base = before ?? after;
       if (base) ab.push({ subject: reveal.rps, baseline: base.rps, ratio: reveal.rps / base.rps });
     }
@@ -134,9 +140,12 @@ async function benchBackend(label, env, baselineEnv) {
     const { trivial, reveal, ratio } = rounds[Math.floor(rounds.length / 2)];
     const p99s = rounds.map((r) => r.reveal.p99).sort((a, b) => a - b);
     const p99 = p99s[Math.floor(p99s.length / 2)];
+    const byCredentials = [...rounds].sort((a, b) => a.credentialsRatio - b.credentialsRatio);
+    const midCredentials = byCredentials[Math.floor(byCredentials.length / 2)];
+    console.log(`${label.padEnd(10)} credentials ${Math.round(midCredentials.credentials.rps).toLocaleString('en-US')} req/s (p99 ${midCredentials.credentials.p99} ms)   against reveal ${Math.round(midCredentials.reveal.rps).toLocaleString('en-US')} req/s in the same round: ${midCredentials.credentialsRatio.toFixed(3)}x (rounds: ${byCredentials.map((r) => r.credentialsRatio.toFixed(3)).join(' ')})`);
     const verify = await admin.audit.verify();
     console.log(`${label.padEnd(10)} trivial ${Math.round(trivial.rps).toLocaleString('en-US').padStart(7)} req/s (p99 ${trivial.p99} ms)   reveal ${Math.round(reveal.rps).toLocaleString('en-US').padStart(7)} req/s (p50 ${reveal.p50} ms, p99 ${p99} ms)   ratio ${ratio.toFixed(3)}x (rounds: ${rounds.map((r) => r.ratio.toFixed(3)).join(' ')})   audit chain ${verify.ok ? 'ok' : `BROKEN: ${JSON.stringify(verify.firstBroken)}`} (${verify.checked} events)`);
-    return { trivial, reveal: { ...reveal, p99 }, ratio };
+    return { trivial, reveal: { ...reveal, p99 }, ratio, credentialsRatio: midCredentials.credentialsRatio };
   } finally {
     await stop(server.child);
     if (baseline) await stop(baseline.child);
@@ -189,3 +198,5 @@ const check = (label, ok, text) => console.log(`${ok ? 'meets ' : 'MISSES'}  ${l
 check('reveal/trivial on SQLite', results.sqlite.ratio >= 0.3, `${results.sqlite.ratio.toFixed(3)}x (target >= 0.30x)`);
 check('reveal p99 on SQLite', results.sqlite.reveal.p99 <= 10, `${results.sqlite.reveal.p99} ms (target <= 10 ms)`);
 if (results.postgres) check('reveal/trivial on PostgreSQL', results.postgres.ratio >= 0.12, `${results.postgres.ratio.toFixed(3)}x (target >= 0.12x)`);
+check('credentials/reveal on SQLite', results.sqlite.credentialsRatio >= 0.7, `${results.sqlite.credentialsRatio.toFixed(3)}x (target >= 0.70x)`);
+if (results.postgres) check('credentials/reveal on PostgreSQL', results.postgres.credentialsRatio >= 0.7, `${results.postgres.credentialsRatio.toFixed(3)}x (target >= 0.70x)`);

@@ -25,6 +25,7 @@ import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js
 import { checkProviderId } from '../providers/provider-id.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
 import { refreshOutcomeRecorded, type TokenRefresher } from '../oauth/token-refresher.js';
+import { LastUsed, readCredentialsRow } from './connection-reads.js';
 
 export type { ConnectionStatus } from '../store/schema.js';
 
@@ -163,6 +164,7 @@ const SECRET_TYPE: Record<AuthMode, 'api_key' | 'basic' | 'generic' | 'oauth2'> 
 
 export class Connections {
   private refresher: TokenRefresher | undefined;
+  private readonly lastUsed = new LastUsed();
 
   constructor(
     private readonly store: Store,
@@ -440,7 +442,12 @@ export class Connections {
 
   private async usable(tenant: string, id: string): Promise<{ usable: UsableCredentials; config: Record<string, string> }> {
     checkTenantId(tenant);
-    const row = await this.find(this.store.db, tenant, checkConnectionId(id));
+    checkConnectionId(id);
+    // One prepared read of the connection and its secret; a miss is explained (no such tenant,
+    // or connection) by the slow path.
+    let found = readCredentialsRow(this.store, tenant, id);
+    if (found instanceof Promise) found = await found;
+    const row = found?.connection ?? (await this.find(this.store.db, tenant, id));
     if (row.status === 'revoked' || row.status === 'refresh_failed') {
       throw new CofferError('CONNECTION_UNUSABLE', `Connection ${id} is ${row.status.replace('_', ' ')}; reconnect it to use it again.`, { status: row.status });
     }
@@ -454,7 +461,8 @@ export class Connections {
       values = { access_token: set.access_token, token_type: set.token_type };
       expiresAt = set.expires_at === undefined ? null : new Date(set.expires_at);
     } else {
-      const { value } = await this.secrets.readValue(tenant, row.secret_name);
+      // The version read with the connection; without one, readValue reads and explains.
+      const { value } = found?.version ? await this.secrets.openRow(tenant, row.secret_name, found.version) : await this.secrets.readValue(tenant, row.secret_name);
       values = credentialsFromSecret(provider, value, row.secret_name);
     }
     await this.touch(row.id);
@@ -619,9 +627,17 @@ export class Connections {
     return { ...result, connection };
   }
 
+  /** Records a use (`lastUsedAt`), at most once a minute per connection and process (see LastUsed). */
   private async touch(id: string): Promise<void> {
+    const now = Date.now();
+    if (!this.lastUsed.due(id, now)) return;
     // Best effort and outside any transaction: a failed timestamp must not fail the caller.
-    await this.store.db.updateTable('connections').set({ last_used_at: Date.now() }).where('id', '=', id).execute().catch(() => {});
+    await this.store.db
+      .updateTable('connections')
+      .set({ last_used_at: now })
+      .where('id', '=', id)
+      .execute()
+      .catch(() => this.lastUsed.failed(id));
   }
 
   private async ensureTenant(db: Kysely<Database>, tenant: string): Promise<void> {

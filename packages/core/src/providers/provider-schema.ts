@@ -67,7 +67,7 @@ export const CredentialField = z
   .object({
     name: z.string().regex(FIELD, 'must be lower_snake_case, starting with a letter'),
     label: z.string().min(1).max(100),
-    /** Secret fields are stored in the vault and masked; others are stored with the connection. */
+    /** Shown in the catalog so a form can hide the input; every credential field is stored in the vault and masked either way. */
     secret: z.boolean().default(true),
     required: z.boolean().default(true),
     pattern: Pattern.optional(),
@@ -135,7 +135,7 @@ export const ApiSettings = z
       })
       .strict()
       .optional(),
-    /** Default outbound rate limit for the proxy. */
+    /** Advisory: shown in the catalog for callers; Coffer does not enforce it. */
     rateLimit: z.object({ requests: z.number().int().min(1).max(100000), perSeconds: z.number().int().min(1).max(86400) }).strict().optional(),
   })
   .strict();

@@ -446,6 +446,14 @@ export class Secrets {
       await this.notFound(tenant, name, version, this.store.db, attempt < 3);
       row = await readVersionRow(this.store, tenant, name, version);
     }
+    return this.openRow(tenant, name, row);
+  }
+
+  /**
+   * @internal Decrypts a version row read by a caller's own query (the credentials read joins
+   * the connection and its secret's current version in one statement). Checks it as readValue does.
+   */
+  async openRow(tenant: string, name: string, row: VersionRow): Promise<RevealedSecret> {
     this.checkReadable(name, row);
     const tenantKey = this.keyring.cachedTenantKey(tenant, row.key_version!);
     const dek = tenantKey
