@@ -23,6 +23,7 @@ import type { Kysely } from 'kysely';
 import { CofferError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
+import { CoalescedRun } from '../store/coalesced-run.js';
 import { chainRows, eventHash, GENESIS_HASH, type AuditKey, type AuditKeySet, type EventContent } from './audit-chain.js';
 import {
   moveSqliteOutbox,
@@ -203,8 +204,7 @@ export class AuditLog {
   private flushing = false;
   private sqliteStatements: SqliteAuditStatements | undefined;
   private outboxStatements: SqliteOutboxStatements | undefined;
-  private draining: Promise<number> | undefined;
-  private drainQueued: Promise<number> | undefined;
+  private readonly drains = new CoalescedRun(() => this.drainAll());
   private drainFailures = 0;
 
   constructor(
@@ -319,14 +319,8 @@ export class AuditLog {
    */
   drainOutbox(): Promise<number> {
     if (this.store.dialect !== 'sqlite') return Promise.resolve(0);
-    if (!this.draining) return this.startDrain();
-    // The running drain may have read the outbox before the caller's change committed: the next
-    // one, after it, is shared by everyone who arrives meanwhile.
-    this.drainQueued ??= this.draining.then(
-      () => this.startQueuedDrain(),
-      () => this.startQueuedDrain(),
-    );
-    return this.drainQueued;
+    // A move running now may have read the outbox before the caller's change committed.
+    return this.drains.run();
   }
 
   /** Events held in the outbox, not yet in the chain (0 on PostgreSQL): above 0 only while moves fail. */
@@ -338,21 +332,6 @@ export class AuditLog {
   /** Moves after a change's commit that failed in this process (their events wait in the outbox). */
   get outboxDrainFailures(): number {
     return this.drainFailures;
-  }
-
-  private startQueuedDrain(): Promise<number> {
-    this.drainQueued = undefined;
-    return this.startDrain();
-  }
-
-  private startDrain(): Promise<number> {
-    const run = this.drainAll();
-    this.draining = run;
-    const clear = () => {
-      if (this.draining === run) this.draining = undefined;
-    };
-    run.then(clear, clear);
-    return run;
   }
 
   private async drainAll(): Promise<number> {

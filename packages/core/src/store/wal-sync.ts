@@ -15,11 +15,11 @@
  * the database closes, and ours is open for as long as this object is used.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { CoalescedRun } from './coalesced-run.js';
 
 export class WalSync {
   private handle: Promise<FileHandle> | undefined;
-  private running: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  private readonly flushes = new CoalescedRun(() => this.flush());
   private closed = false;
 
   constructor(private readonly walFile: string) {}
@@ -27,28 +27,7 @@ export class WalSync {
   /** Resolves once every frame committed before the call is on stable storage. */
   sync(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The WAL file is closed.'));
-    if (!this.running) return this.start();
-    // A flush is running; the next one is shared by everyone who arrives meanwhile.
-    this.queued ??= this.running.then(
-      () => this.startQueued(),
-      () => this.startQueued(),
-    );
-    return this.queued;
-  }
-
-  private startQueued(): Promise<void> {
-    this.queued = undefined;
-    return this.start();
-  }
-
-  private start(): Promise<void> {
-    const run = this.flush();
-    this.running = run;
-    const clear = () => {
-      if (this.running === run) this.running = undefined;
-    };
-    run.then(clear, clear);
-    return run;
+    return this.flushes.run();
   }
 
   private async flush(): Promise<void> {
@@ -66,7 +45,7 @@ export class WalSync {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.running, this.queued]);
+    await this.flushes.settled();
     const handle = this.handle;
     this.handle = undefined;
     if (handle) await (await handle.catch(() => undefined))?.close();
