@@ -10,7 +10,8 @@ import { auditContextFor } from './audit-context.js';
 import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startAuditCheckpointJob, type AuditCheckpointJobOptions } from './jobs/audit-checkpoints.js';
-import { buildOpenApi, DOCS_HEADERS, renderDocs } from './openapi.js';
+import { buildOpenApi } from './openapi.js';
+import { registerDocs } from './docs/index.js';
 import { guard, registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -157,9 +158,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const openapi = buildOpenApi(ROUTES, API_VERSION);
-  const docsHtml = renderDocs(openapi);
   app.get('/openapi.json', async () => openapi);
-  app.get('/docs', async (_request, reply) => reply.headers(DOCS_HEADERS).type('text/html; charset=utf-8').send(docsHtml));
+  registerDocs(app, openapi);
 
   for (const def of ROUTES) registerRoute(app, routeDeps, def);
   if (deps.auditCheckpoints) startAuditCheckpointJob(app, deps.coffer, metrics.registry, deps.auditCheckpoints);
