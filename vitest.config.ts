@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 // PostgreSQL server (COFFER_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
 export default defineConfig({
   test: {
+    // Every answer the server sends in a test is checked against the API contract (see
+    // packages/server/src/contract-check.ts): an undocumented field, status or error code fails.
+    env: { COFFER_CHECK_ANSWERS: '1' },
     projects: [
       {
         test: {

@@ -10,9 +10,11 @@ import { auditContextFor } from './audit-context.js';
 import { HTTP_STATUS, HttpError, type ServerErrorCode } from './http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startAuditCheckpointJob, type AuditCheckpointJobOptions } from './jobs/audit-checkpoints.js';
-import { buildOpenApi } from './openapi.js';
+import { OPERATIONS, operations } from '@coffer/contract';
+import { checkAnswersByDefault, checkError, ContractViolation } from './contract-check.js';
+import { openApiDocument } from './openapi.js';
 import { registerDocs } from './docs/index.js';
-import { guard, registerRoute, type RouteDefinition } from './route.js';
+import { implement, operationOf, registerRoute, type RouteDefinition } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectionRoutes } from './routes/connections.js';
 import { connectRoutes } from './routes/connect.js';
@@ -44,6 +46,11 @@ export interface AppDeps {
    * or interval, and once more at close; `POST /v1/audit/checkpoints` writes there too.
    */
   auditCheckpoints?: AuditCheckpointJobOptions;
+  /**
+   * Check every answer against the API contract before it is sent; a mismatch becomes a 500
+   * naming it. Default: on when COFFER_CHECK_ANSWERS=1 (the test configuration sets it).
+   */
+  checkAnswers?: boolean;
 }
 
 const MAX_PARAM_LENGTH = 400;
@@ -105,13 +112,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
+  const checkAnswers = deps.checkAnswers ?? checkAnswersByDefault();
   app.setErrorHandler((err: unknown, request, reply) => {
-    const { code, message, status } = describeError(err);
+    let { code, message, status } = describeError(err);
+    const op = operationOf(request);
+    const problem = checkAnswers && op && !(err instanceof ContractViolation) ? checkError(op, status, code) : undefined;
+    if (err instanceof ContractViolation || problem) {
+      // Check mode only (tests): the message names the operation and what broke the contract, never a value.
+      ({ code, status } = { code: 'INTERNAL', status: 500 });
+      message = err instanceof ContractViolation ? err.message : `The answer of ${op!.operationId} breaks the API contract: ${problem} (${message})`;
+      request.log.error({ reqId: request.id, contract: message }, 'answer breaks the API contract');
+    }
     metrics.errors.inc({ code });
     if (status >= 500 && code === 'INTERNAL') request.log.error({ err, reqId: request.id }, 'unexpected error');
     if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
-    reply.code(status).send({ error: { code, message } });
+    reply.code(status).send({ error: { code, message, ...casDetails(err, code) } });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -130,40 +146,71 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal),
   };
 
-  // Liveness and readiness: no token, no tenant data.
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await deps.coffer.ready();
-    } catch {
-      reply.code(503);
-      return { status: 'unavailable' };
-    }
-    // The shared failure counters are a refinement: without Redis each replica still limits
-    // guessing on its own. So a Redis outage reports `degraded` with 200, and a load balancer
-    // keeps the fleet in service; alert on the body or on coffer_auth_limiter_shared_up.
-    const redis = await sharedLimiter();
-    // SQLite: change events held in the outbox because moving them into the chain failed. They
-    // are durable and move with the next write, so the replica keeps serving, reported degraded.
-    const auditOutbox = await deps.coffer.audit.pendingOutbox();
-    const checks = { ...(redis !== undefined ? { redis } : {}), ...(auditOutbox > 0 ? { auditOutbox } : {}) };
-    const degraded = (redis !== undefined && redis !== 'ok') || auditOutbox > 0;
-    return Object.keys(checks).length === 0 ? { status: 'ready' } : { status: degraded ? 'degraded' : 'ready', checks };
-  });
-  // Service-wide numbers, no tenant's: an admin or metrics token (a scraper can also be given
-  // a listener of its own, COFFER_METRICS_PORT, see serve.ts).
-  app.get('/metrics', { onRequest: guard(routeDeps, { access: { kind: 'metrics' }, method: 'GET', url: '/metrics' }) }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+  // JSON bodies: an empty body is no body (an operation whose body is optional takes it as
+  // `{}`; one whose body is required then names the missing fields). No other media type is
+  // parsed, so a text/plain body gets 415, not a string where an object was expected.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') return done(null, undefined);
+    parseJson(request, text, done);
   });
 
-  const openapi = buildOpenApi(ROUTES, API_VERSION);
+  const options = { checkAnswers };
+  for (const def of [...ROUTES, ...serviceRoutes(deps, metrics, sharedLimiter)]) registerRoute(app, routeDeps, def, options);
+  // Every operation of the contract is served, once.
+  const served = new Set([...ROUTES, ...serviceRoutes(deps, metrics, sharedLimiter)].map((r) => r.operation.operationId));
+  const missing = OPERATIONS.filter((op) => !served.has(op.operationId)).map((op) => op.operationId);
+  if (missing.length > 0) throw new Error(`operations without a route: ${missing.join(', ')}`);
+
+  const openapi = openApiDocument(API_VERSION, typeof deps.publicUrl === 'string' ? deps.publicUrl : undefined);
   app.get('/openapi.json', async () => openapi);
   registerDocs(app, openapi);
 
-  for (const def of ROUTES) registerRoute(app, routeDeps, def);
   if (deps.auditCheckpoints) startAuditCheckpointJob(app, deps.coffer, metrics.registry, deps.auditCheckpoints);
   return app;
+}
+
+/**
+ * Liveness, readiness and metrics: no tenant data. Readiness answers 503 `unavailable` when the
+ * vault or its database is down. Metrics are service-wide numbers, no tenant's: an admin or
+ * metrics token (a scraper can also be given a listener of its own, COFFER_METRICS_PORT).
+ */
+function serviceRoutes(deps: AppDeps, metrics: Metrics, sharedLimiter: () => Promise<string | undefined>): RouteDefinition<any, any, any, any>[] {
+  const op = operations.service;
+  return [
+    implement(op.getHealth, async () => ({ status: 'ok' as const })),
+    implement(op.getReadiness, async ({ reply }) => {
+      try {
+        await deps.coffer.ready();
+      } catch {
+        reply.code(503);
+        return { status: 'unavailable' as const };
+      }
+      // The shared failure counters are a refinement: without Redis each replica still limits
+      // guessing on its own. So a Redis outage reports `degraded` with 200, and a load balancer
+      // keeps the fleet in service; alert on the body or on coffer_auth_limiter_shared_up.
+      const redis = await sharedLimiter();
+      // SQLite: change events held in the outbox because moving them into the chain failed. They
+      // are durable and move with the next write, so the replica keeps serving, reported degraded.
+      const auditOutbox = await deps.coffer.audit.pendingOutbox();
+      const checks = { ...(redis !== undefined ? { redis } : {}), ...(auditOutbox > 0 ? { auditOutbox } : {}) };
+      const degraded = (redis !== undefined && redis !== 'ok') || auditOutbox > 0;
+      return Object.keys(checks).length === 0 ? { status: 'ready' as const } : { status: degraded ? ('degraded' as const) : ('ready' as const), checks };
+    }),
+    implement(op.getMetrics, async ({ reply }) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    }),
+  ];
+}
+
+/** `CAS_MISMATCH` carries the secret's current version, for a client to re-read and retry. */
+function casDetails(err: unknown, code: string): { currentVersion?: number } {
+  if (code !== 'CAS_MISMATCH' || !(err instanceof CofferError)) return {};
+  const current = err.details?.current;
+  return typeof current === 'number' ? { currentVersion: current } : {};
 }
 
 /**

@@ -3,4 +3,4 @@ export { buildApp, describeError, ROUTES, API_VERSION, type AppDeps } from './ap
 export { startServer, serverOptionsFromEnv, ServerConfigError, type RunningServer, type ServerOptions } from './serve.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { HTTP_STATUS, type ServerErrorCode } from './http-errors.js';
-export { buildOpenApi } from './openapi.js';
+export { openApiDocument } from './openapi.js';

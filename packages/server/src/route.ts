@@ -1,30 +1,23 @@
 /**
- * One definition per route: method, path, who may call it, zod schemas for params, query, body
- * and response, and the handler. `registerRoute` installs it in Fastify with validation and
- * authorisation in front; the same definitions produce the OpenAPI document, so the reference
- * cannot drift from the code.
+ * Each route implements one operation of the API contract (`@coffer/contract`): the contract
+ * says the method, path, access, schemas and error codes; the route adds the handler.
+ * `registerRoute` installs it in Fastify with validation and authorisation in front and, in
+ * check mode (tests), checks every answer against the contract.
  *
  * Authentication and authorisation run in the route's onRequest hook, before the body is read:
  * a caller without a valid token never reaches the JSON parser (it gets 401 or 429, never a
  * parser's 400 or 413), so an anonymous client cannot make the server buffer and parse bodies.
  */
-import type { AuditAction, Coffer, Principal, Scope } from '@coffer/core';
+import type { AuditAction, Coffer, Principal } from '@coffer/core';
 import { CofferError } from '@coffer/core';
+import type { Access, AnyOperation, Operation } from '@coffer/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preParsingHookHandler } from 'fastify';
 import { z } from 'zod';
+import { checkAnswer, ContractViolation } from './contract-check.js';
 import { HttpError } from './http-errors.js';
 import type { AuditContext } from './audit-context.js';
 
-export type Access =
-  | { kind: 'public' }
-  /** Any valid token, admin or tenant (for data that belongs to no tenant, like the provider catalog). */
-  | { kind: 'authenticated' }
-  /** Admin tokens only. */
-  | { kind: 'admin' }
-  /** A token of the `:tenant` in the path holding `scope`, or an admin token. */
-  | { kind: 'tenant'; scope: Scope }
-  /** An admin token or a metrics token (`metrics:read`); no tenant token. */
-  | { kind: 'metrics' };
+export type { Access };
 
 export interface RouteContext<P, Q, B> {
   readonly params: P;
@@ -41,30 +34,45 @@ export interface RouteContext<P, Q, B> {
   readonly publicUrl: string;
 }
 
-export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
-  /** Fastify path, `:param` style. */
-  url: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  access: Access;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-  /** Success status, default 200. */
-  status?: number;
-  response: z.ZodType<R>;
-  /** Error codes worth documenting for this route. */
-  errors?: string[];
-  /** The audit action of this route, also used when a caller is refused here (default `access.denied`). */
-  auditAction?: AuditAction;
-  handler(ctx: RouteContext<P, Q, B>): Promise<R>;
+/** A redirect answer (operations whose success is a 302). */
+export interface Redirect {
+  readonly redirect: string;
 }
 
-/** Defines a route with its types inferred from the schemas. */
-export function defineRoute<P, Q, B, R>(def: RouteDefinition<P, Q, B, R>): RouteDefinition<P, Q, B, R> {
-  return def;
+/** What a handler returns: the success body for JSON operations, a redirect or text otherwise. */
+export type Answer<R> = [R] extends [undefined] ? Redirect | string : R;
+
+export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
+  readonly operation: Operation<P, Q, B, R>;
+  readonly method: Operation['method'];
+  /** Fastify path, `:param` style. */
+  readonly url: string;
+  readonly access: Access;
+  readonly params: Operation<P, Q, B, R>['params'];
+  readonly query: Operation<P, Q, B, R>['query'];
+  readonly body: Operation<P, Q, B, R>['body'];
+  /** The audit action recorded when a caller is refused here (default `access.denied`). */
+  readonly auditAction?: AuditAction;
+  handler(ctx: RouteContext<P, Q, B>): Promise<Answer<R>>;
+}
+
+/** Implements a contract operation; the handler's types come from the operation's schemas. */
+export function implement<P, Q, B, R>(
+  operation: Operation<P, Q, B, R>,
+  handler: (ctx: RouteContext<P, Q, B>) => Promise<Answer<R>>,
+  options: { auditAction?: AuditAction } = {},
+): RouteDefinition<P, Q, B, R> {
+  return {
+    operation,
+    method: operation.method,
+    url: operation.path.replace(/\{([A-Za-z]+)\}/g, ':$1'),
+    access: operation.access,
+    params: operation.params,
+    query: operation.query,
+    body: operation.body,
+    ...(options.auditAction ? { auditAction: options.auditAction } : {}),
+    handler,
+  };
 }
 
 function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: string): T {
@@ -206,10 +214,23 @@ const refuseForeignCharset: preParsingHookHandler = (request, _reply, payload, d
   done(null, payload);
 };
 
-export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteDefinition<any, any, any, any>): void {
+export interface RegisterOptions {
+  /** Check every answer against the contract (tests): a mismatch becomes a 500 naming it. */
+  checkAnswers: boolean;
+}
+
+/** The operation a matched request is for (the error handler checks error answers against it). */
+export function operationOf(request: FastifyRequest): AnyOperation | undefined {
+  return (request.routeOptions.config as { operation?: AnyOperation } | undefined)?.operation;
+}
+
+export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteDefinition<any, any, any, any>, options: RegisterOptions): void {
+  const op = def.operation;
+  const success = op.success;
   app.route({
     method: def.method,
     url: def.url,
+    config: { operation: op },
     onRequest: guard(deps, def),
     preParsing: refuseForeignCharset,
     handler: async (request, reply) => {
@@ -217,14 +238,19 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
       if (def.access.kind !== 'public' && !principal) throw new CofferError('UNAUTHENTICATED', 'Send an API token as `Authorization: Bearer cfr_…`.');
       const params = parse(def.params, request.params, 'params');
       const query = parse(def.query, request.query, 'query');
+      // No body, or an empty one, is `{}`: a body that is required then fails on its fields.
       const body = parse(def.body, request.body ?? {}, 'body');
       const audit = deps.auditContext(request, principal);
       // The vault acting as this caller: core audits the request's changes and reveals with its actor.
       const coffer = deps.coffer.as(audit.actor);
       const result = await def.handler({ params, query, body, principal, audit, coffer, request, reply, publicUrl: deps.publicUrl(request) });
-      // A handler that answered itself (a redirect) is done.
-      if (reply.sent) return reply;
-      reply.code(def.status ?? 200);
+      if (success.kind === 'redirect') return reply.redirect((result as Redirect).redirect, success.status);
+      // A handler may answer with another documented status (readiness: 503).
+      if (reply.statusCode === 200) reply.code(success.status);
+      if (options.checkAnswers) {
+        const problem = checkAnswer(op, reply.statusCode, result);
+        if (problem) throw new ContractViolation(op, problem);
+      }
       return result;
     },
   });
