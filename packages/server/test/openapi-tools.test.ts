@@ -78,7 +78,7 @@ forEachBackend('a generated OpenAPI client', (backend) => {
     expect(build.diagnostics, build.diagnostics.join('\n')).toEqual([]);
   });
 
-  it('gets the answers the API promises: tenant, token, writes, list, reveals, errors, keys, providers, audit', async () => {
+  it('gets the answers the API promises: tenant, token, writes, list, reveals, errors, keys, providers, audit, health', async () => {
     const result = await consumerRun();
     expect(result.tenant).toEqual({ id: tenantId, name: 'Consumer tenant', createdAt: expect.any(String) });
     expect(result.token).toEqual({ id: expect.any(String), kind: 'tenant', tenant: tenantId, scopes: ['secrets:read', 'secrets:write', 'secrets:reveal', 'audit:read'], token: expect.stringMatching(/^cfr_/) });
@@ -89,6 +89,7 @@ forEachBackend('a generated OpenAPI client', (backend) => {
     expect(result.revealedFirst).toEqual({ version: 1, value: 'sk_test_consumer_one' });
     expect(result.missing).toEqual({ status: 404, code: 'SECRET_NOT_FOUND', message: expect.any(String) });
     expect(result.anonymous).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(result.service).toEqual({ health: 'ok', readiness: 'ready' });
     expect(result.keys.rootKeyProvider).toEqual(expect.any(String));
     expect(result.keys.tenantKeyCount).toBeGreaterThanOrEqual(1);
     expect(result.providers.ids.length).toBeGreaterThan(0);

@@ -33,6 +33,7 @@ export interface ConsumerResult {
   missing: { status: number; code: string; message: string };
   casMismatch: { status: number; code: string; currentVersion: unknown };
   anonymous: { status: number; code: string };
+  service: { health: string; readiness: string };
   keys: { rootKeyProvider: string; tenantKeyCount: number };
   providers: { ids: string[] };
   audit: { actions: string[] };
@@ -92,10 +93,12 @@ export async function runConsumer(baseUrl: string, adminToken: string, tenantId:
   const casOutcome = await api.PUT('/v1/tenants/{tenant}/secrets/{name}', { params: { path: secret }, body: { value: 'sk_test_consumer_late', cas: 1 } });
   const cas = failed(casOutcome, 'putSecret stale cas').error;
 
-  const anonymousOutcome = await createClient<paths>({ baseUrl }).GET('/v1/tenants/{tenant}/secrets', { params: { path: { tenant: tenantId } } });
+  const tokenless = createClient<paths>({ baseUrl });
+  tokenless.use(recorder);
+  const anonymousOutcome = await tokenless.GET('/v1/tenants/{tenant}/secrets', { params: { path: { tenant: tenantId } } });
   const anonymous = failed(anonymousOutcome, 'listSecrets without a token');
-  // The anonymous call has no recorder: record it by hand so it is validated too.
-  exchanges.push({ method: 'GET', path: '/v1/tenants/{tenant}/secrets', status: anonymousOutcome.response.status, body: anonymous });
+  const health = succeeded(await tokenless.GET('/healthz'), 'health');
+  const readiness = succeeded(await tokenless.GET('/readyz'), 'readiness');
 
   const keys = succeeded(await admin.GET('/v1/keys'), 'getKeyStatus');
   const providers = succeeded(await api.GET('/v1/providers'), 'listProviders');
@@ -113,6 +116,7 @@ export async function runConsumer(baseUrl: string, adminToken: string, tenantId:
     // `in` compiles whether the document declares currentVersion on this error or not.
     casMismatch: { status: casOutcome.response.status, code: cas.code, currentVersion: 'currentVersion' in cas ? cas.currentVersion : undefined },
     anonymous: { status: anonymousOutcome.response.status, code: anonymous.error.code },
+    service: { health: health.status, readiness: readiness.status },
     keys: { rootKeyProvider: keys.rootKeyProvider, tenantKeyCount: keys.tenants.length },
     providers: { ids: providers.items.map((p) => p.id) },
     audit: { actions: audit.items.map((e) => e.action) },

@@ -66,10 +66,22 @@ export function responseValidator(doc: Json): ResponseValidator {
         validate = ajv.compile(withComponentRefs(media.schema));
         compiled.set(pointer, validate);
       }
-      if (validate(body)) return [];
-      return (validate.errors ?? []).map((e) => `${name}: ${e.instancePath || '(body)'} ${e.message ?? ''} (schema ${pointer}${e.schemaPath.slice(1)})`);
+      if (!validate(body)) return (validate.errors ?? []).map((e) => `${name}: ${e.instancePath || '(body)'} ${e.message ?? ''} (schema ${pointer}${e.schemaPath.slice(1)})`);
+      return undocumentedErrorCode(name, response, body);
     },
   };
+}
+
+/**
+ * Where the document lists the error codes of a status (`x-coffer-error-codes`), the code
+ * received must be one of them: the schema's enum allows every code of the API, this list says
+ * which ones this operation answers with this status.
+ */
+function undocumentedErrorCode(name: string, response: Json | undefined, body: unknown): string[] {
+  const listed = response?.['x-coffer-error-codes'];
+  const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+  if (!Array.isArray(listed) || typeof code !== 'string' || listed.includes(code)) return [];
+  return [`${name}: error code ${code} is not among this status's x-coffer-error-codes (${listed.join(', ')})`];
 }
 
 /** A deep copy of `schema` with every reference into components.schemas made absolute. */
