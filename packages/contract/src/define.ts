@@ -82,9 +82,12 @@ export function defineOperation<P = undefined, Q = undefined, B = undefined, R =
 export function errorCodesOf(op: AnyOperation): ApiErrorCode[] {
   const codes = new Set<ApiErrorCode>(['INTERNAL', 'SHUTTING_DOWN']);
   if (op.operationId !== 'getHealth') codes.add('DATABASE_UNAVAILABLE');
-  if (op.params || op.query || op.body) codes.add('VALIDATION_FAILED');
+  // Core refuses text it cannot store (a NUL character, say) with INVALID_ARGUMENT.
+  if (op.params || op.query || op.body) for (const c of ['VALIDATION_FAILED', 'INVALID_ARGUMENT'] as const) codes.add(c);
   if (op.params) for (const c of ['BAD_URL', 'URI_TOO_LONG'] as const) codes.add(c);
-  if (op.body) for (const c of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(c);
+  // A body sent to any method but GET is parsed (and refused when it is not JSON), even where
+  // the operation takes none.
+  if (op.method !== 'GET') for (const c of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(c);
   if (op.access.kind !== 'public') for (const c of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'] as const) codes.add(c);
   // A token of another tenant gets the answer a missing tenant gets.
   if (op.access.kind === 'tenant' || op.path.includes('{tenant}')) codes.add('TENANT_NOT_FOUND');

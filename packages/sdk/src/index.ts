@@ -6,267 +6,67 @@
  * const { value } = await coffer.secrets.reveal('acme', 'shopify_token');
  */
 
+import type { components, operations } from './generated/api.js';
+
+/** The API's shapes, by name, as the contract defines them (generated: src/generated/api.ts). */
+export type Schemas = components['schemas'];
+export type { components, operations, paths } from './generated/api.js';
+
 export type FieldValue = string | number | boolean | null;
-export type SecretValue = string | Record<string, FieldValue>;
-export type MaskedValue = string | Record<string, string> | null;
-export type SecretType = 'generic' | 'api_key' | 'oauth2' | 'basic' | 'password' | 'webhook_secret' | 'private_key';
-export type VersionState = 'active' | 'deleted' | 'destroyed';
-export type Scope = 'secrets:read' | 'secrets:write' | 'secrets:reveal' | 'audit:read' | 'connections:read' | 'connections:write';
+export type SecretValue = Schemas['SecretValue'];
+export type MaskedValue = Schemas['MaskedValue'];
+export type SecretType = Schemas['SecretType'];
+export type VersionState = Schemas['VersionState'];
+/** A tenant scope. */
+export type Scope = Exclude<Schemas['TokenScope'], 'metrics:read'>;
 /** A token's scopes: tenant scopes, or `metrics:read`, which only a metrics token holds. */
-export type TokenScope = Scope | 'metrics:read';
+export type TokenScope = Schemas['TokenScope'];
 /** `admin` may do everything; `tenant` acts on one tenant; `metrics` reads /metrics and nothing else. */
-export type TokenKind = 'admin' | 'tenant' | 'metrics';
+export type TokenKind = Schemas['TokenKind'];
+/** Every error code the API answers (the README's table says what each means). */
+export type ApiErrorCode = Schemas['ErrorCode'];
 
-export interface Tenant {
-  id: string;
-  name: string;
-  createdAt: string;
-  secretCount: number;
-}
-export interface SecretInfo {
-  name: string;
-  type: SecretType;
-  metadata: Record<string, unknown>;
-  currentVersion: number;
-  state: VersionState;
-  maxVersions: number;
-  createdAt: string;
-  updatedAt: string;
-  masked: MaskedValue;
-}
-export interface SecretVersionInfo {
-  version: number;
-  state: VersionState;
-  keyId: string | null;
-  createdAt: string;
-  deletedAt: string | null;
-  destroyedAt: string | null;
-  masked: MaskedValue;
-}
-export interface RevealedSecret {
-  name: string;
-  type: SecretType;
-  version: number;
-  value: SecretValue;
-}
-export interface PutOptions {
-  type?: SecretType;
-  metadata?: Record<string, unknown>;
-  cas?: number;
-  maxVersions?: number;
-}
-export interface PutResult {
-  name: string;
-  version: number;
-  createdAt: string;
-  /** Present when this write destroyed older versions because the secret keeps `maxVersions` (oldest first). */
-  destroyedVersions?: number[];
-}
-export interface ApiToken {
-  id: string;
-  kind: TokenKind;
-  tenant: string | null;
-  scopes: TokenScope[];
-  description: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-export interface CreateTokenRequest {
-  kind: TokenKind;
-  tenant?: string;
-  scopes?: TokenScope[];
-  description?: string;
-  ttlSeconds?: number;
-}
-export interface AuditEvent {
-  seq: number;
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  tenant: string | null;
-  target: string | null;
-  outcome: 'success' | 'failure' | 'denied';
-  code: string | null;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, FieldValue>;
-  hash: string;
-}
+export type Tenant = Schemas['Tenant'];
+export type SecretInfo = Schemas['SecretInfo'];
+export type SecretVersionInfo = Schemas['SecretVersionInfo'];
+export type RevealedSecret = Schemas['RevealedSecret'];
+export type PutOptions = Omit<Schemas['PutSecretRequest'], 'value'>;
+export type PutResult = Schemas['PutSecretResult'];
+export type ApiToken = Schemas['ApiToken'];
+export type CreatedToken = Schemas['CreatedToken'];
+export type CreateTokenRequest = Schemas['CreateTokenRequest'];
+export type AuditEvent = Schemas['AuditEvent'];
 /** `GET /v1/keys`: root, tenant and audit keys, and a root rotation in progress (null when none). */
-export interface KeyStatus {
-  rootKeyProvider: string;
-  root: Record<string, unknown>[];
-  tenants: Record<string, unknown>[];
-  /** Audit key versions that MAC the audit chain (never a key). */
-  audit: { version: number; current: boolean; rootKeyId: string; firstSeq: number; createdAt: string }[];
-  rotation: {
-    state: 'starting' | 'staged' | 'switched';
-    owner: string | null;
-    running: boolean;
-    leaseUntil: string | null;
-    fromKeyId: string | null;
-    toKeyId: string | null;
-  } | null;
-}
-
-export interface AuditQuery {
-  action?: string;
-  actor?: string;
-  target?: string;
-  outcome?: 'success' | 'failure' | 'denied';
-  since?: string;
-  until?: string;
-  cursor?: number;
-  limit?: number;
-}
+export type KeyStatus = Schemas['KeyStatus'];
+export type AuditQuery = NonNullable<operations['listAuditEvents']['parameters']['query']>;
 export interface Page<T, C = string> {
   items: T[];
   nextCursor: C | null;
 }
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBroken: { seq: number; reason: string } | null;
-  /** Runs of plain SHA-256 events (a log from before audit keys) and of events MACed under an audit key. */
-  segments: Array<{ from: number; to: number; keyed: false } | { from: number; to: number; keyed: true; keyVersion: number }>;
-}
+export type VerifyResult = Schemas['ChainVerification'];
 /** A signed audit checkpoint, exactly as its file holds it: the chain head signed with Ed25519. */
-export interface AuditCheckpoint {
-  format: 'coffer-audit-checkpoint/1';
-  /** The newest event covered (0: an empty log). */
-  seq: number;
-  hash: string;
-  at: string;
-  keyVersion: number;
-  keyId: string;
-  /** Base64 Ed25519 signature of the other fields (canonical JSON). */
-  signature: string;
-  /** Base64 raw public key; trust it only if it matches one you hold (`audit.publicKeys()`). */
-  publicKey: string;
-}
-export interface AuditPublicKey {
-  version: number;
-  keyId: string;
-  current: boolean;
-  /** Raw 32 bytes, base64. */
-  publicKey: string;
-  /** SPKI PEM. */
-  pem: string;
-}
+export type AuditCheckpoint = Schemas['SignedCheckpoint'];
+export type WrittenCheckpoint = Schemas['WrittenCheckpoint'];
+export type AuditPublicKey = Schemas['AuditPublicKey'];
 /** `POST /v1/audit/verify`: the log checked against a checkpoint. */
-export interface CheckpointVerification {
-  ok: boolean;
-  reason: string | null;
-  problems: string[];
-  checkpoint: Omit<AuditCheckpoint, 'signature' | 'publicKey'>;
-  signatureValid: boolean;
-  /** Whether the checkpoint's key is this vault's audit key of its version. */
-  vaultKey: boolean;
-  /** Events 1 to this seq are proven unchanged since the checkpoint; null when not. */
-  anchoredThrough: number | null;
-  /** Events after the checkpoint. */
-  unanchored: number;
-  head: { seq: number; hash: string };
-  chain: VerifyResult | null;
-}
+export type CheckpointVerification = Schemas['CheckpointVerification'];
+
+export type AuthMode = Schemas['AuthMode'];
+export type ConnectionStatus = Schemas['ConnectionStatus'];
+export type Provider = Schemas['Provider'];
+export type Connection = Schemas['Connection'];
+export type DeletedConnection = Schemas['DeletedConnection'];
+export type CreateConnectionRequest = Schemas['CreateConnectionRequest'];
+export type UpdateConnectionRequest = Schemas['UpdateConnectionRequest'];
+/** Credentials valid now, with the base URL, headers and query parameters that carry them. */
+export type UsableCredentials = Schemas['UsableCredentials'];
+export type ConnectionTestResult = Schemas['ConnectionTestResult'];
+export type ConnectSessionRequest = Schemas['ConnectSessionRequest'];
+export type ConnectSession = Schemas['ConnectSession'];
+export type ReturnOrigins = Schemas['ReturnOrigins'];
+export type Readiness = Schemas['Readiness'];
 
 /** An error answered by the API, with its stable code (`CAS_MISMATCH`, `FORBIDDEN`, …). */
-export type AuthMode = 'api_key' | 'basic' | 'oauth2' | 'oauth2_client_credentials' | 'custom';
-export type ConnectionStatus = 'active' | 'error' | 'expired' | 'refresh_failed' | 'revoked';
-export interface ProviderField {
-  name: string;
-  label: string;
-  required: boolean;
-  secret?: boolean;
-  pattern?: string;
-  description?: string;
-  default?: string;
-}
-export interface Provider {
-  id: string;
-  name: string;
-  description?: string;
-  docs?: string;
-  source: 'builtin' | 'custom';
-  auth: { mode: AuthMode; fields: ProviderField[]; oauth?: Record<string, unknown> };
-  config: ProviderField[];
-  api: Record<string, unknown>;
-}
-export interface Connection {
-  id: string;
-  tenant: string;
-  provider: string;
-  displayName: string;
-  authMode: AuthMode;
-  status: ConnectionStatus;
-  lastError: string | null;
-  identifier: string | null;
-  config: Record<string, string>;
-  secret: { name: string; owned: boolean };
-  /** Masked: never plaintext. */
-  credentials: MaskedValue;
-  createdAt: string;
-  updatedAt: string;
-  lastUsedAt: string | null;
-  lastRefreshedAt: string | null;
-  expiresAt: string | null;
-  /** The legacy row's key when `coffer migrate legacy` made the connection; null otherwise. */
-  importKey: string | null;
-}
-export interface CreateConnectionRequest {
-  provider: string;
-  displayName?: string;
-  config?: Record<string, string>;
-  /** The provider's credential fields (api_key, basic, custom). */
-  credentials?: Record<string, string>;
-  /** Or the name of an existing secret of the tenant that holds them. */
-  secret?: string;
-}
-export interface UpdateConnectionRequest {
-  displayName?: string;
-  config?: Record<string, string>;
-  credentials?: Record<string, string>;
-}
-/** Credentials valid now, with the base URL, headers and query parameters that carry them. */
-export interface UsableCredentials {
-  connectionId: string;
-  provider: string;
-  authMode: AuthMode;
-  values: Record<string, string>;
-  baseUrl: string;
-  headers: Record<string, string>;
-  query: Record<string, string>;
-  expiresAt: string | null;
-}
-export interface ConnectionTestResult {
-  ok: boolean;
-  status: number | null;
-  identifier: string | null;
-  error: string | null;
-  durationMs: number;
-  connection: Connection;
-}
-
-export interface ConnectSessionRequest {
-  provider: string;
-  /** Where the browser returns, with coffer_status=connected&coffer_connection_id=… or coffer_status=error&coffer_error=…. */
-  returnUrl: string;
-  displayName?: string;
-  config?: Record<string, string>;
-  /** Re-authorise this connection instead of creating one. */
-  connectionId?: string;
-  scopes?: string[];
-}
-export interface ConnectSession {
-  id: string;
-  /** Send the user here; valid once, for ten minutes. */
-  url: string;
-  expiresAt: string;
-}
-
 export class CofferApiError extends Error {
   override readonly name = 'CofferApiError';
   constructor(
@@ -275,6 +75,8 @@ export class CofferApiError extends Error {
     message: string,
     /** Seconds to wait, when the server sent Retry-After (429). */
     readonly retryAfter?: number,
+    /** With CAS_MISMATCH: the secret's current version (0: it does not exist). */
+    readonly currentVersion?: number,
   ) {
     super(message);
   }
@@ -330,9 +132,9 @@ export class CofferClient {
       parsed = undefined;
     }
     if (!res.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const err = (parsed as Partial<Schemas['Error']> | undefined)?.error;
       const retry = res.headers.get('retry-after');
-      throw new CofferApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`, retry ? Number(retry) : undefined);
+      throw new CofferApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`, retry ? Number(retry) : undefined, err?.currentVersion);
     }
     return parsed as T;
   }
@@ -345,7 +147,7 @@ export class CofferClient {
 
   readonly tokens = {
     /** The returned `token` is shown once; store it safely. */
-    create: (request: CreateTokenRequest) => this.request<ApiToken & { token: string }>('POST', '/v1/tokens', request),
+    create: (request: CreateTokenRequest) => this.request<CreatedToken>('POST', '/v1/tokens', request),
     list: async (filter: { tenant?: string } = {}) => (await this.request<{ items: ApiToken[] }>('GET', `/v1/tokens${query(filter)}`)).items,
     revoke: (id: string) => this.request<ApiToken>('DELETE', `/v1/tokens/${seg(id)}`),
   };
@@ -376,7 +178,7 @@ export class CofferClient {
     list: (tenant: string, q: AuditQuery = {}) => this.request<Page<AuditEvent, number>>('GET', `/v1/tenants/${seg(tenant)}/audit${query({ ...q })}`),
     verify: () => this.request<VerifyResult>('GET', '/v1/audit/verify'),
     /** Signs a checkpoint of the chain head now (admin); `file` is where the server wrote it, if it has a checkpoint directory. */
-    checkpoint: () => this.request<AuditCheckpoint & { file: string | null }>('POST', '/v1/audit/checkpoints'),
+    checkpoint: () => this.request<WrittenCheckpoint>('POST', '/v1/audit/checkpoints'),
     /** The public keys that check checkpoints, one per audit key version (admin). */
     publicKeys: async () => (await this.request<{ items: AuditPublicKey[] }>('GET', '/v1/audit/public-keys')).items,
     /** Verifies the log against a checkpoint (the file's JSON, or what `checkpoint()` returned) (admin). */
@@ -397,7 +199,7 @@ export class CofferClient {
     list: (tenant: string, options: { limit?: number; cursor?: string } = {}) => this.request<Page<Connection>>('GET', `/v1/tenants/${seg(tenant)}/connections${query(options)}`),
     get: (tenant: string, id: string) => this.request<Connection>('GET', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
     update: (tenant: string, id: string, change: UpdateConnectionRequest) => this.request<Connection>('PATCH', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`, change),
-    delete: (tenant: string, id: string) => this.request<Connection>('DELETE', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
+    delete: (tenant: string, id: string) => this.request<DeletedConnection>('DELETE', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}`),
     test: (tenant: string, id: string) => this.request<ConnectionTestResult>('POST', `/v1/tenants/${seg(tenant)}/connections/${seg(id)}/test`),
     /**
      * Refresh an OAuth connection's token at the provider now, whatever its expiry; concurrent calls share one request.
@@ -412,18 +214,18 @@ export class CofferClient {
     /** A single-use link that takes the user through the provider's consent (OAuth authorization code with PKCE). */
     createSession: (tenant: string, request: ConnectSessionRequest) => this.request<ConnectSession>('POST', `/v1/tenants/${seg(tenant)}/connect/sessions`, request),
     /** Origins the tenant's connect sessions may return to; null: only Coffer's own public origin (admin token). */
-    returnOrigins: (tenant: string) => this.request<{ origins: string[] | null }>('GET', `/v1/tenants/${seg(tenant)}/connect/return-origins`),
+    returnOrigins: (tenant: string) => this.request<ReturnOrigins>('GET', `/v1/tenants/${seg(tenant)}/connect/return-origins`),
     /** Replaces them with exact origins (`https://app.example.com`); an empty list clears them (admin token). */
-    setReturnOrigins: (tenant: string, origins: string[]) => this.request<{ origins: string[] | null }>('PUT', `/v1/tenants/${seg(tenant)}/connect/return-origins`, { origins }),
+    setReturnOrigins: (tenant: string, origins: string[]) => this.request<ReturnOrigins>('PUT', `/v1/tenants/${seg(tenant)}/connect/return-origins`, { origins }),
   };
 
   /** Shorthand for `connections.getCredentials`: what an integration calls before each job. */
   getCredentials = (tenant: string, connectionId: string) => this.connections.getCredentials(tenant, connectionId);
 
-  health = () => this.request<{ status: string }>('GET', '/healthz');
+  health = () => this.request<Schemas['Health']>('GET', '/healthz');
   /**
    * `ready`, `degraded` (still serving: the shared Redis failure counters are unreachable, see
    * `checks`) or, with status 503, `unavailable`.
    */
-  ready = () => this.request<{ status: string; checks?: Record<string, string> }>('GET', '/readyz');
+  ready = () => this.request<Readiness>('GET', '/readyz');
 }

@@ -293,9 +293,11 @@ forEachBackend('REST API', (backend) => {
     expect((await s.admin.secrets.put(t, n, value(), { cas: 0 })).version).toBe(1);
     const again = await s.request('PUT', `/v1/tenants/${t}/secrets/${n}`, { token: s.adminToken, body: { value: value(), cas: 0 } });
     expectErrorBody(again, 409, 'CAS_MISMATCH');
+    // The answer carries the current version, so a client can re-read and retry without guessing.
+    expect(again.json.error.currentVersion).toBe(1);
     expect((await s.admin.secrets.put(t, n, value(), { cas: 1 })).version).toBe(2);
-    await expectApiError(s.admin.secrets.put(t, n, value(), { cas: 1 }), 409, 'CAS_MISMATCH');
-    await expectApiError(s.admin.secrets.put(t, name('cas'), value(), { cas: 5 }), 409, 'CAS_MISMATCH');
+    expect((await expectApiError(s.admin.secrets.put(t, n, value(), { cas: 1 }), 409, 'CAS_MISMATCH')).currentVersion).toBe(2);
+    expect((await expectApiError(s.admin.secrets.put(t, name('cas'), value(), { cas: 5 }), 409, 'CAS_MISMATCH')).currentVersion).toBe(0);
     expect((await s.admin.secrets.get(t, n)).currentVersion).toBe(2);
   });
 
@@ -411,28 +413,33 @@ forEachBackend('REST API', (backend) => {
     await check(s.request('GET', `/v1/tenants/${t}/secrets/nope`, { token: s.adminToken }), 404, 'SECRET_NOT_FOUND');
   });
 
-  it('serves /openapi.json (OpenAPI 3.1.0, every route of ROUTES) and /docs (HTML)', async () => {
+  it('serves /openapi.json (OpenAPI 3.1.0): every route of ROUTES with its operationId, success status and scope', async () => {
     const res = await s.request('GET', '/openapi.json');
     expect(res.status).toBe(200);
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String), license: { identifier: 'Apache-2.0' } });
     expect(ROUTES.length).toBeGreaterThan(10);
     for (const r of ROUTES) {
       const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
       const op = doc.paths?.[path]?.[r.method.toLowerCase()];
       expect(op, `${r.method} ${path} is missing from /openapi.json`).toBeDefined();
-      expect(op.responses[String(r.status ?? 200)], `${r.method} ${path}`).toBeDefined();
-      if (r.access.kind !== 'public') expect(op.security, `${r.method} ${path}`).toEqual([{ bearer: [] }]);
+      expect(op.operationId).toBe(r.operation.operationId);
+      expect(op.responses[String(r.operation.success.status)], `${r.method} ${path}`).toBeDefined();
+      const scopes = r.access.kind === 'tenant' ? [r.access.scope] : r.access.kind === 'admin' ? ['admin'] : [];
+      if (r.access.kind !== 'public') expect(op.security, `${r.method} ${path}`).toEqual([{ bearer: scopes }]);
+      expect(op['x-coffer-access']).toEqual(r.access);
     }
+    // The API's routes, and health, readiness and metrics.
     const operations = Object.values(doc.paths as Record<string, object>).reduce((n, ops) => n + Object.keys(ops).length, 0);
-    expect(operations).toBe(ROUTES.length);
+    expect(operations).toBe(ROUTES.length + 3);
+  });
 
+  it('serves the API reference at /docs', async () => {
     const docs = await s.request('GET', '/docs', { headers: { accept: 'text/html' } });
     expect(docs.status).toBe(200);
     expect(docs.headers['content-type']).toMatch(/^text\/html/);
     expect(docs.text).toMatch(/^<!doctype html>/i);
-    for (const r of ROUTES) expect(docs.text).toContain(r.url.replace(/:([A-Za-z]+)/g, '{$1}'));
   });
 
   it('serves Prometheus metrics labelled by route template, never by tenant or secret name', async () => {

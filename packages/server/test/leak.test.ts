@@ -215,8 +215,9 @@ forEachBackend('REST API leaks no plaintext', (backend) => {
     await raw('invalid JSON (single quotes)', 'POST', `/v1/tenants/${A}/secrets/api-key/reveal`, `{'version': '${r()}'}`, 'application/json', tok.a!, 400);
     await raw('__proto__ key', 'PUT', `/v1/tenants/${A}/secrets/v13`, `{"value":"${r()}","__proto__":{"polluted":"${r()}"}}`, 'application/json', tok.a!, 400);
     await raw('constructor.prototype key', 'PUT', `/v1/tenants/${A}/secrets/v13`, `{"value":"${r()}","constructor":{"prototype":{"polluted":"${r()}"}}}`, 'application/json', tok.a!, 400);
-    await raw('text/plain body', 'PUT', `/v1/tenants/${A}/secrets/v14`, r(), 'text/plain', tok.a!, 400);
-    await raw('text/plain JSON body', 'PUT', `/v1/tenants/${A}/secrets/v14`, JSON.stringify({ value: r() }), 'text/plain', tok.a!, 400);
+    // Only JSON is parsed: a text/plain body, JSON or not, is 415 (never read as a string).
+    await raw('text/plain body', 'PUT', `/v1/tenants/${A}/secrets/v14`, r(), 'text/plain', tok.a!, 415);
+    await raw('text/plain JSON body', 'PUT', `/v1/tenants/${A}/secrets/v14`, JSON.stringify({ value: r() }), 'text/plain', tok.a!, 415);
     await raw('form body', 'PUT', `/v1/tenants/${A}/secrets/v14`, `value=${r()}`, 'application/x-www-form-urlencoded', tok.a!, 415);
     await raw('xml body', 'PUT', `/v1/tenants/${A}/secrets/v14`, `<value>${r()}</value>`, 'application/xml', tok.a!, 415);
     await raw('no token', 'PUT', `/v1/tenants/${A}/secrets/v15`, JSON.stringify({ value: r() }), 'application/json', null, 401);

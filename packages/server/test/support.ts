@@ -180,14 +180,18 @@ export function fetchFrom(localAddress: string): typeof fetch {
   }) as typeof fetch;
 }
 
-/** The error body of every failure: exactly {"error":{"code","message"}}. Returns the message. */
+/**
+ * The error body of every failure: exactly {"error":{"code","message"}}, and for CAS_MISMATCH
+ * also the current version. Returns the message.
+ */
 export function expectErrorBody(res: RawResponse, status: number, code: string): string {
   const where = `${res.status} ${res.text.slice(0, 300)}`;
   expect(res.status, where).toBe(status);
   expect(res.headers['content-type'] ?? '', where).toMatch(/^application\/json/);
-  expect(res.json, where).toEqual({ error: { code, message: expect.any(String) } });
+  const extra = code === 'CAS_MISMATCH' ? { currentVersion: expect.any(Number) } : {};
+  expect(res.json, where).toEqual({ error: { code, message: expect.any(String), ...extra } });
   expect(Object.keys(res.json), where).toEqual(['error']);
-  expect(Object.keys(res.json.error).sort(), where).toEqual(['code', 'message']);
+  expect(Object.keys(res.json.error).sort(), where).toEqual(['code', 'message', ...Object.keys(extra)].sort());
   expect(res.json.error.message.length, where).toBeGreaterThan(0);
   return res.json.error.message as string;
 }

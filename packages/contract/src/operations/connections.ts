@@ -61,7 +61,8 @@ export const connectionOperations = {
     params: TenantParams,
     body: CreateConnectionRequest,
     success: { kind: 'json', status: 201, schema: Connection },
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'PROVIDER_HOST_NOT_ALLOWED', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', ...KEY_ERRORS],
+    // A client-credentials connection gets its first token from the provider as it is made.
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...OUTBOUND_ERRORS, ...KEY_ERRORS],
     audited: true,
   }),
   listConnections: defineOperation({

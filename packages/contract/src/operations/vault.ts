@@ -99,7 +99,7 @@ function versionChange(verb: 'undelete' | 'destroy', operationId: string, summar
     params: SecretParams,
     body: VersionsRequest,
     success: { kind: 'json', status: 200, schema: VersionsResult },
-    errors: ['SECRET_NOT_FOUND', 'SECRET_VERSION_NOT_FOUND', 'INVALID_ARGUMENT'],
+    errors: ['SECRET_NOT_FOUND', 'SECRET_VERSION_NOT_FOUND', 'SECRET_VERSION_DESTROYED'],
     audited: true,
   });
 }
