@@ -438,8 +438,16 @@ forEachBackend('REST API', (backend) => {
   it('serves the API reference at /docs', async () => {
     const docs = await s.request('GET', '/docs', { headers: { accept: 'text/html' } });
     expect(docs.status).toBe(200);
-    expect(docs.headers['content-type']).toMatch(/^text\/html/);
+    expect(docs.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(docs.text).toMatch(/^<!doctype html>/i);
+    // Redoc renders /openapi.json in the browser (docs-browser.test.ts drives it): the page loads Coffer's own copy.
+    expect(docs.text).toContain('<script defer src="docs/redoc.standalone.js"></script>');
+    expect(docs.text).toContain('<script defer src="docs/init.js"></script>');
+    const bundle = await s.request('GET', '/docs/redoc.standalone.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(bundle.text).toContain('Redoc');
+    expect((await s.request('GET', '/docs/init.js')).text).toContain("new URL('../openapi.json', document.currentScript.src)");
   });
 
   it('serves Prometheus metrics labelled by route template, never by tenant or secret name', async () => {

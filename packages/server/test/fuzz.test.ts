@@ -535,7 +535,10 @@ forEachBackend('REST API fuzz', (backend) => {
     }
     const err = (body as { error?: unknown })?.error as Record<string, unknown> | undefined;
     if (!err || typeof err !== 'object' || Object.keys(body as object).length !== 1) return 'error body is not {"error":{...}}';
-    if (Object.keys(err).sort().join(',') !== 'code,message') return `error object has keys ${Object.keys(err).join(',')}`;
+    // CAS_MISMATCH also carries the current version (a number), and only it.
+    const keys = err.code === 'CAS_MISMATCH' ? 'code,currentVersion,message' : 'code,message';
+    if (Object.keys(err).sort().join(',') !== keys) return `error object has keys ${Object.keys(err).join(',')}`;
+    if (err.code === 'CAS_MISMATCH' && !Number.isInteger(err.currentVersion)) return 'CAS_MISMATCH without an integer currentVersion';
     if (typeof err.code !== 'string' || typeof err.message !== 'string') return 'error code/message are not strings';
     if (!Object.hasOwn(HTTP_STATUS, err.code)) return `error code ${err.code} is not in HTTP_STATUS`;
     if (HTTP_STATUS[err.code as keyof typeof HTTP_STATUS] !== status) return `error code ${err.code} maps to ${HTTP_STATUS[err.code as keyof typeof HTTP_STATUS]}, but the status is ${status}`;
