@@ -27,7 +27,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 export type Success<R> =
   | { kind: 'json'; status: 200 | 201; schema: z.ZodType<R> }
   | { kind: 'redirect'; status: 302; description: string }
-  | { kind: 'text'; status: 200; mediaType: string; description: string };
+  | { kind: 'text'; status: 200; mediaType: string; description: string; schema: z.ZodType<R> };
 
 export interface Operation<P = unknown, Q = unknown, B = unknown, R = unknown> {
   /** Unique, camelCase: what a generated client names the call. */
@@ -86,9 +86,12 @@ export function errorCodesOf(op: AnyOperation): ApiErrorCode[] {
   if (op.params || op.query || op.body) for (const c of ['VALIDATION_FAILED', 'INVALID_ARGUMENT'] as const) codes.add(c);
   if (op.params) for (const c of ['BAD_URL', 'URI_TOO_LONG'] as const) codes.add(c);
   // A body sent to any method but GET is parsed (and refused when it is not JSON), even where
-  // the operation takes none.
-  if (op.method !== 'GET') for (const c of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(c);
-  if (op.access.kind !== 'public') for (const c of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'] as const) codes.add(c);
+  // the operation takes none. A body that does not arrive as announced (a Content-Length it
+  // does not match, a connection cut mid-body) is BAD_REQUEST.
+  if (op.method !== 'GET') for (const c of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'BAD_REQUEST'] as const) codes.add(c);
+  // A refused caller is recorded in the audit log before the refusal is answered; if the log
+  // cannot take it, the answer is AUDIT_UNAVAILABLE.
+  if (op.access.kind !== 'public') for (const c of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'AUDIT_UNAVAILABLE'] as const) codes.add(c);
   // A token of another tenant gets the answer a missing tenant gets.
   if (op.access.kind === 'tenant' || op.path.includes('{tenant}')) codes.add('TENANT_NOT_FOUND');
   if (op.audited) codes.add('AUDIT_UNAVAILABLE');

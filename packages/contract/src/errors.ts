@@ -68,7 +68,6 @@ export const ERROR_STATUS = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   BAD_REQUEST: 400,
   BAD_URL: 400,
   URI_TOO_LONG: 414,
@@ -78,7 +77,9 @@ export const ERROR_STATUS = {
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 export const API_ERROR_CODES = Object.keys(ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
 
-export const ErrorCode = z.enum(API_ERROR_CODES).meta({ id: 'ErrorCode', description: 'A stable error code; the README lists what each means and what to do.' });
+export const ErrorCode = z
+  .enum(API_ERROR_CODES)
+  .meta({ id: 'ErrorCode', description: 'A stable error code; the README lists what each means and what to do. New versions may add codes: treat an unknown one by its HTTP status.' });
 
 /**
  * Every error answer: `{"error":{"code","message"}}`. The message is for people and never holds
@@ -92,10 +93,12 @@ export const ErrorBody = z
       currentVersion: z.number().int().min(0).optional().meta({ description: 'With CAS_MISMATCH: the secret\'s current version (0: it does not exist).' }),
     }),
   })
-  .meta({ id: 'Error', examples: [{ error: { code: 'SECRET_NOT_FOUND', message: 'Secret "shopify_token" does not exist in tenant "acme".' } }] });
+  .meta({ id: 'ErrorBody', examples: [{ error: { code: 'SECRET_NOT_FOUND', message: 'Secret "shopify_token" does not exist in tenant "acme".' } }] });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** Errors any decryption or encryption can answer: a damaged ciphertext or a key that is gone. */
 export const KEY_ERRORS = ['KEY_NOT_FOUND', 'DECRYPTION_FAILED', 'CIPHERTEXT_MALFORMED', 'CIPHERTEXT_UNSUPPORTED_FORMAT', 'ROOT_KEY_RETIRED'] as const satisfies readonly ApiErrorCode[];
+/** Errors of reading a stored secret: gone, or its current version deleted or destroyed. */
+export const SECRET_READ_ERRORS = ['SECRET_NOT_FOUND', 'SECRET_VERSION_NOT_FOUND', 'SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED'] as const satisfies readonly ApiErrorCode[];
 /** Errors of an outbound request to a provider. */
 export const OUTBOUND_ERRORS = ['OUTBOUND_BLOCKED', 'OUTBOUND_RESPONSE_TOO_LARGE', 'OUTBOUND_TIMEOUT', 'OUTBOUND_FAILED', 'PROVIDER_REQUEST_FAILED', 'PROVIDER_HOST_NOT_ALLOWED'] as const satisfies readonly ApiErrorCode[];

@@ -11,6 +11,12 @@ type Json = Record<string, unknown>;
 
 const REF = '#/components/schemas/';
 
+/** Headers some error answers carry, whatever the operation. */
+const ERROR_HEADERS: Record<number, Json> = {
+  401: { 'WWW-Authenticate': { description: '`Bearer`: send an API token.', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } },
+};
+
 export interface OpenApiOptions {
   version: string;
   /** Where the API is served; default `/` (the server that serves the document). */
@@ -23,14 +29,16 @@ export interface OpenApiOptions {
  * zod's JSON Schema, tidied for OpenAPI: no `$schema`/`$id` on components, and no 400-character
  * date-time pattern next to `format: date-time` (which says the same to every tool).
  */
-function tidy(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(tidy);
+function tidy(node: unknown, open = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => tidy(n, open));
   if (node === null || typeof node !== 'object') return node;
   const out: Json = {};
   for (const [k, v] of Object.entries(node as Json)) {
     if (k === '$schema' || k === '$id') continue;
     if (k === 'pattern' && (node as Json).format === 'date-time') continue;
-    out[k] = tidy(v);
+    // Answers may gain fields in later versions: a client that validates them must not break.
+    if (open && k === 'additionalProperties' && v === false) continue;
+    out[k] = tidy(v, open);
   }
   return out;
 }
@@ -77,9 +85,10 @@ class SchemaSet {
     }
     const components: Record<string, Json> = {};
     const inline = new Map<string, Json>();
+    const open = io === 'output';
     for (const [id, schema] of Object.entries(all)) {
-      if (id.startsWith('__inline')) inline.set(id, tidy(schema) as Json);
-      else components[id] = tidy(schema) as Json;
+      if (id.startsWith('__inline')) inline.set(id, tidy(schema, open) as Json);
+      else components[id] = tidy(schema, open) as Json;
     }
     return { components, inline };
   }
@@ -155,8 +164,11 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
     seen.add(op.operationId);
     const answers: Record<string, Json> = {};
     const success = op.success;
-    if (success.kind === 'json') answers[String(success.status)] = { description: 'Success', content: { 'application/json': { schema: responses.add(success.schema) } } };
-    else if (success.kind === 'redirect') answers['302'] = { description: success.description, headers: { Location: { description: 'Where the browser goes next.', schema: { type: 'string' } } } };
+    const successHeaders = Object.fromEntries(Object.entries(op.responseHeaders ?? {}).map(([name, value]) => [name, { description: `Always \`${value}\`.`, schema: { type: 'string', const: value } }]));
+    const withHeaders = Object.keys(successHeaders).length > 0 ? { headers: successHeaders } : {};
+    if (success.kind === 'json') answers[String(success.status)] = { description: 'Success', ...withHeaders, content: { 'application/json': { schema: responses.add(success.schema) } } };
+    else if (success.kind === 'redirect')
+      answers['302'] = { description: success.description, headers: { Location: { description: 'Where the browser goes next.', schema: { type: 'string' } }, ...successHeaders } };
     else answers[String(success.status)] = { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
     const errors = errorsByStatus(op);
     for (const [status, codes] of errors) {
@@ -164,6 +176,7 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
       const list = codes.map((c) => `\`${c}\`${options.errorMeanings?.[c] ? `: ${options.errorMeanings[c]}` : ''}`).join('\n- ');
       answers[String(status)] = {
         description: `${other ? `${other.description} Or an error:` : 'Error:'}\n- ${list}`,
+        ...(ERROR_HEADERS[status] ? { headers: ERROR_HEADERS[status] } : {}),
         content: { 'application/json': { schema: other ? { oneOf: [responses.add(other.schema), errorRef] } : errorRef } },
         'x-coffer-error-codes': codes,
       };

@@ -132,7 +132,7 @@ export class CofferClient {
       parsed = undefined;
     }
     if (!res.ok) {
-      const err = (parsed as Partial<Schemas['Error']> | undefined)?.error;
+      const err = (parsed as Partial<Schemas['ErrorBody']> | undefined)?.error;
       const retry = res.headers.get('retry-after');
       throw new CofferApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`, retry ? Number(retry) : undefined, err?.currentVersion);
     }

@@ -69,7 +69,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     // Fastify's own request lines are off; the onResponse hook logs route templates instead of URLs.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests that arrive while the server closes get SHUTTING_DOWN in Coffer's error shape
+    // (the onRequest hook below), not Fastify's own 503 body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Names are at most 128 characters; percent-encoded that can be 384.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -95,6 +97,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const redis = deps.auth.redis;
     metrics.sharedLimiterUp(() => redis.status === 'ready');
   }
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(new HttpError('SHUTTING_DOWN', 'The server is shutting down: retry, another replica will answer.'));
+  });
 
   // No response is to be sniffed into something else (an error body echoing a path as HTML).
   // A callback hook, not an async one: it runs on every response, reveals included.
@@ -157,10 +170,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     parseJson(request, text, done);
   });
 
-  const options = { checkAnswers };
-  for (const def of [...ROUTES, ...serviceRoutes(deps, metrics, sharedLimiter)]) registerRoute(app, routeDeps, def, options);
+  const routes = [...ROUTES, ...serviceRoutes(deps, metrics, sharedLimiter)];
+  for (const def of routes) registerRoute(app, routeDeps, def, { checkAnswers });
   // Every operation of the contract is served, once.
-  const served = new Set([...ROUTES, ...serviceRoutes(deps, metrics, sharedLimiter)].map((r) => r.operation.operationId));
+  const served = new Set(routes.map((r) => r.operation.operationId));
   const missing = OPERATIONS.filter((op) => !served.has(op.operationId)).map((op) => op.operationId);
   if (missing.length > 0) throw new Error(`operations without a route: ${missing.join(', ')}`);
 
@@ -251,7 +264,7 @@ export function describeError(err: unknown): { code: string; message: string; st
       break;
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { code: 'BAD_REQUEST', message: 'The request is malformed.', status: e.statusCode };
+    return { code: 'BAD_REQUEST', message: 'The request is malformed.', status: HTTP_STATUS.BAD_REQUEST };
   }
   if (e instanceof SyntaxError) return { code: 'INVALID_JSON', message: 'The request body is not valid JSON.', status: 400 };
   return { code: 'INTERNAL', message: 'Internal error; the server log has the details.', status: 500 };

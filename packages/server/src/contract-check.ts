@@ -6,6 +6,7 @@
  */
 import { ERROR_STATUS, errorCodesOf, type AnyOperation, type ApiErrorCode } from '@coffer/contract';
 import type { z } from 'zod';
+import { declaredPath } from './route.js';
 
 /** An answer that breaks the contract: reported as a 500 naming the operation and the problem. */
 export class ContractViolation extends Error {
@@ -20,13 +21,13 @@ export const checkAnswersByDefault = (): boolean => process.env.COFFER_CHECK_ANS
 /** The problem with a success answer, or undefined when it matches the operation. */
 export function checkAnswer(op: AnyOperation, status: number, body: unknown): string | undefined {
   const success = op.success;
-  const schema: z.ZodType | undefined = status === success.status && success.kind === 'json' ? success.schema : op.otherResponses?.[status]?.schema;
-  if (success.kind === 'text' && status === success.status) return typeof body === 'string' ? undefined : 'a text answer that is not text';
+  const schema: z.ZodType | undefined = status === success.status && success.kind !== 'redirect' ? success.schema : op.otherResponses?.[status]?.schema;
   if (!schema) return `status ${status} is not documented`;
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
+    // Fields the schema names, never a record's keys (those can be credential field names).
     const issue = parsed.error.issues[0]!;
-    return `${issue.path.join('.') || '(body)'}: ${issue.message}`;
+    return `${declaredPath(schema, issue.path).join('.') || '(body)'}: ${issue.message}`;
   }
   const extra = undocumentedField(body, parsed.data, '');
   return extra === undefined ? undefined : `${extra} is not in the documented shape`;

@@ -10,7 +10,6 @@ const SERVER_ERROR_MEANINGS: Record<ServerErrorCode, string> = {
   BODY_TOO_LARGE: 'The body is over 512 KiB.',
   UNSUPPORTED_MEDIA_TYPE: 'The body is not application/json in UTF-8.',
   NOT_FOUND: 'No such route.',
-  METHOD_NOT_ALLOWED: 'The route does not take this method.',
   BAD_REQUEST: 'The request is malformed.',
   BAD_URL: 'The URL is malformed (bad percent-encoding).',
   URI_TOO_LONG: 'A path segment is too long.',

@@ -39,8 +39,8 @@ export interface Redirect {
   readonly redirect: string;
 }
 
-/** What a handler returns: the success body for JSON operations, a redirect or text otherwise. */
-export type Answer<R> = [R] extends [undefined] ? Redirect | string : R;
+/** What a handler returns: the success body (JSON or text), or where to redirect. */
+export type Answer<R> = [R] extends [undefined] ? Redirect : R;
 
 export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
   readonly operation: Operation<P, Q, B, R>;
@@ -93,7 +93,7 @@ function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: strin
  * key of a record (credential or config field names, say) is the caller's text and is shown as
  * `*`; where the schema cannot be followed (a union), the path stops.
  */
-function declaredPath(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function declaredPath(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const out: string[] = [];
   let current: z.ZodType | undefined = schema;
   for (const segment of path) {
@@ -238,7 +238,9 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
       if (def.access.kind !== 'public' && !principal) throw new CofferError('UNAUTHENTICATED', 'Send an API token as `Authorization: Bearer cfr_…`.');
       const params = parse(def.params, request.params, 'params');
       const query = parse(def.query, request.query, 'query');
-      // No body, or an empty one, is `{}`: a body that is required then fails on its fields.
+      // No body, or an empty one, is `{}` where the body is optional; where it is required, a
+      // missing body is refused as the document says.
+      if (def.body && request.body === undefined && op.bodyRequired !== false) throw new HttpError('VALIDATION_FAILED', 'body: required (send a JSON object)');
       const body = parse(def.body, request.body ?? {}, 'body');
       const audit = deps.auditContext(request, principal);
       // The vault acting as this caller: core audits the request's changes and reveals with its actor.

@@ -7,7 +7,7 @@
 import { ERROR_STATUS, errorCodesOf, operations, OPERATIONS } from '@coffer/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../core/test/support/backends.js';
-import { ROUTES } from '../src/app.js';
+import { buildApp, ROUTES } from '../src/app.js';
 import { checkAnswer, checkError } from '../src/contract-check.js';
 import { expectErrorBody, hex, startTestServer, type TestServer } from './support.js';
 
@@ -73,7 +73,7 @@ forEachBackend('the OpenAPI document tells the truth', (backend) => {
     }
     expect(found.sort()).toEqual(OPERATIONS.map((op) => op.operationId).sort());
     expect(doc.servers).toEqual([expect.objectContaining({ url: expect.any(String) })]);
-    expect(doc.components.schemas.Error.properties.error.properties.code.$ref).toBe('#/components/schemas/ErrorCode');
+    expect(doc.components.schemas.ErrorBody.properties.error.properties.code.$ref).toBe('#/components/schemas/ErrorCode');
     expect(doc.components.schemas.ErrorCode.enum).toEqual(Object.keys(ERROR_STATUS));
     expect(doc.components.schemas.Tenant.properties.createdAt).toMatchObject({ type: 'string', format: 'date-time' });
     // Typed shapes, not free-form objects.
@@ -114,7 +114,7 @@ forEachBackend('the OpenAPI document tells the truth', (backend) => {
     }
     // Where the body is required, an empty one names the missing field (not a JSON error).
     const put = await s.request('PUT', `/v1/tenants/${T}/secrets/other`, { token: s.adminToken, rawBody: '', headers: { 'content-type': 'application/json' } });
-    expect(expectErrorBody(put, 400, 'VALIDATION_FAILED')).toMatch(/^body\.value: /);
+    expect(expectErrorBody(put, 400, 'VALIDATION_FAILED')).toMatch(/^body: required/);
   });
 
   it('a text/plain body is 415, even when it holds JSON', async () => {
@@ -137,12 +137,46 @@ forEachBackend('the OpenAPI document tells the truth', (backend) => {
     expect(doc.paths['/healthz'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Health');
     const ready = doc.paths['/readyz'].get.responses;
     expect(ready['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Readiness');
-    expect(ready['503'].content['application/json'].schema.oneOf).toEqual([{ $ref: '#/components/schemas/Readiness' }, { $ref: '#/components/schemas/Error' }]);
+    expect(ready['503'].content['application/json'].schema.oneOf).toEqual([{ $ref: '#/components/schemas/Readiness' }, { $ref: '#/components/schemas/ErrorBody' }]);
     expect((await s.request('GET', '/readyz')).json).toEqual({ status: 'ready' });
   });
 
+  it('answers are open to new fields (requests are not), and declare the headers they carry', () => {
+    const schemas = doc.components.schemas;
+    for (const id of ['Tenant', 'RevealedSecret', 'Connection', 'ErrorBody', 'KeyStatus']) expect(schemas[id].additionalProperties, id).toBeUndefined();
+    for (const id of ['PutSecretRequest', 'RevealRequest', 'CreateTokenRequest']) expect(schemas[id].additionalProperties, id).toBe(false);
+    const reveal = doc.paths['/v1/tenants/{tenant}/secrets/{name}/reveal'].post.responses;
+    expect(reveal['200'].headers['cache-control'].schema).toEqual({ type: 'string', const: 'no-store' });
+    expect(reveal['401'].headers['WWW-Authenticate']).toBeDefined();
+    expect(reveal['429'].headers['Retry-After']).toBeDefined();
+  });
+
+  it('a body the operation requires must be sent; an optional one may be left out', async () => {
+    expect(doc.paths['/v1/tenants/{tenant}/connections/{id}'].patch.requestBody.required).toBe(true);
+    const res = await s.request('PATCH', `/v1/tenants/${T}/connections/nope`, { token: s.adminToken });
+    expect(expectErrorBody(res, 400, 'VALIDATION_FAILED')).toMatch(/^body: required/);
+  });
+
+  it('a request that arrives while the server closes gets SHUTTING_DOWN in the error shape', async () => {
+    const app = await buildApp({ coffer: s.coffer, logger: false });
+    // Hold close() in its first phase, as a drain in progress would, to send a request then.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    app.addHook('preClose', async () => held);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const closed = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const during = await fetch(`${url}/v1/tenants`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+    release();
+    await closed;
+    expect(during.status).toBe(503);
+    expect(await during.json()).toEqual({ error: { code: 'SHUTTING_DOWN', message: expect.any(String) } });
+  });
+
   it('a CAS_MISMATCH carries the current version, and the document says so', async () => {
-    expect(doc.components.schemas.Error.properties.error.properties.currentVersion).toMatchObject({ type: 'integer' });
+    expect(doc.components.schemas.ErrorBody.properties.error.properties.currentVersion).toMatchObject({ type: 'integer' });
     const res = await s.request('PUT', `/v1/tenants/${T}/secrets/api-key`, { token: s.adminToken, body: { value: 'sk_live_next', cas: 7 } });
     expectErrorBody(res, 409, 'CAS_MISMATCH');
     expect(res.json.error.currentVersion).toBe(1);

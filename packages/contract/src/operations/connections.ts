@@ -1,7 +1,7 @@
 /** The provider catalog, connections and the OAuth connect flow. */
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
-import { KEY_ERRORS, OUTBOUND_ERRORS } from '../errors.js';
+import { KEY_ERRORS, OUTBOUND_ERRORS, SECRET_READ_ERRORS } from '../errors.js';
 import { ConnectionParams, ProviderId, QueryLimit, TenantParams } from '../schemas/common.js';
 import {
   ConnectSession,
@@ -62,7 +62,7 @@ export const connectionOperations = {
     body: CreateConnectionRequest,
     success: { kind: 'json', status: 201, schema: Connection },
     // A client-credentials connection gets its first token from the provider as it is made.
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_NOT_FOUND', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...OUTBOUND_ERRORS, ...KEY_ERRORS],
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...OUTBOUND_ERRORS, ...KEY_ERRORS],
     audited: true,
   }),
   listConnections: defineOperation({
@@ -76,7 +76,7 @@ export const connectionOperations = {
     params: TenantParams,
     query: z.object({ limit: QueryLimit.optional(), cursor: z.string().max(200).optional() }).strict(),
     success: { kind: 'json', status: 200, schema: ConnectionPage },
-    errors: ['INVALID_ARGUMENT'],
+    errors: ['INVALID_ARGUMENT', ...KEY_ERRORS],
   }),
   getConnection: defineOperation({
     operationId: 'getConnection',
@@ -87,7 +87,7 @@ export const connectionOperations = {
     access: { kind: 'tenant', scope: 'connections:read' },
     params: ConnectionParams,
     success: { kind: 'json', status: 200, schema: Connection },
-    errors: ['CONNECTION_NOT_FOUND'],
+    errors: ['CONNECTION_NOT_FOUND', ...KEY_ERRORS],
   }),
   updateConnection: defineOperation({
     operationId: 'updateConnection',
@@ -101,7 +101,7 @@ export const connectionOperations = {
     params: ConnectionParams,
     body: UpdateConnectionRequest,
     success: { kind: 'json', status: 200, schema: Connection },
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', 'PROVIDER_HOST_NOT_ALLOWED', ...KEY_ERRORS],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_FIELD_IMMUTABLE', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', 'PROVIDER_HOST_NOT_ALLOWED', 'PROVIDER_NOT_FOUND', ...SECRET_READ_ERRORS, ...KEY_ERRORS],
     audited: true,
   }),
   deleteConnection: defineOperation({
@@ -114,7 +114,7 @@ export const connectionOperations = {
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
     success: { kind: 'json', status: 200, schema: DeletedConnection },
-    errors: ['CONNECTION_NOT_FOUND'],
+    errors: ['CONNECTION_NOT_FOUND', ...KEY_ERRORS],
     audited: true,
   }),
   testConnection: defineOperation({
@@ -127,7 +127,7 @@ export const connectionOperations = {
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
     success: { kind: 'json', status: 200, schema: ConnectionTestResult },
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...OUTBOUND_ERRORS, ...KEY_ERRORS],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'CONNECTION_INVALID', 'PROVIDER_NOT_FOUND', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...OUTBOUND_ERRORS, ...KEY_ERRORS],
     audited: true,
   }),
   refreshConnection: defineOperation({
@@ -141,7 +141,7 @@ export const connectionOperations = {
     access: { kind: 'tenant', scope: 'connections:write' },
     params: ConnectionParams,
     success: { kind: 'json', status: 200, schema: Connection },
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_UNUSABLE', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...OUTBOUND_ERRORS, ...KEY_ERRORS],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_UNUSABLE', 'PROVIDER_NOT_FOUND', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...OUTBOUND_ERRORS, ...KEY_ERRORS],
     audited: true,
   }),
   getConnectionCredentials: defineOperation({
@@ -157,7 +157,7 @@ export const connectionOperations = {
     body: CredentialsRequest,
     bodyRequired: false,
     success: { kind: 'json', status: 200, schema: UsableCredentials },
-    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'CONNECTION_INVALID', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', 'SECRET_NOT_FOUND', 'SECRET_VERSION_DELETED', 'SECRET_VERSION_DESTROYED', ...OUTBOUND_ERRORS, ...KEY_ERRORS],
+    errors: ['CONNECTION_NOT_FOUND', 'CONNECTION_UNUSABLE', 'CONNECTION_INVALID', 'PROVIDER_NOT_FOUND', 'OAUTH_CLIENT_MISSING', 'OAUTH_FAILED', 'OAUTH_ORIGIN_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...OUTBOUND_ERRORS, ...KEY_ERRORS],
     responseHeaders: { 'cache-control': 'no-store' },
     audited: true,
   }),
@@ -176,7 +176,7 @@ export const connectOperations = {
     params: TenantParams,
     body: ConnectSessionRequest,
     success: { kind: 'json', status: 201, schema: ConnectSession },
-    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_NOT_FOUND', 'OAUTH_CLIENT_MISSING', 'RETURN_URL_NOT_ALLOWED', 'CONNECTION_FIELD_IMMUTABLE', 'OAUTH_ORIGIN_NOT_ALLOWED', 'PROVIDER_HOST_NOT_ALLOWED', ...KEY_ERRORS],
+    errors: ['PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'CONNECTION_NOT_FOUND', 'OAUTH_CLIENT_MISSING', 'RETURN_URL_NOT_ALLOWED', 'CONNECTION_FIELD_IMMUTABLE', 'OAUTH_ORIGIN_NOT_ALLOWED', 'PROVIDER_HOST_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...KEY_ERRORS],
     responseHeaders: { 'cache-control': 'no-store' },
     audited: true,
   }),
@@ -215,7 +215,7 @@ export const connectOperations = {
     access: { kind: 'public' },
     params: z.object({ link: z.string().max(64) }),
     success: { kind: 'redirect', status: 302, description: "To the provider's authorization page (`Location`), with a `coffer_connect` cookie." },
-    errors: ['CONNECT_SESSION_INVALID', 'OAUTH_CLIENT_MISSING', 'OAUTH_ORIGIN_NOT_ALLOWED', ...KEY_ERRORS],
+    errors: ['CONNECT_SESSION_INVALID', 'TENANT_NOT_FOUND', 'PROVIDER_NOT_FOUND', 'CONNECTION_INVALID', 'PROVIDER_HOST_NOT_ALLOWED', 'OAUTH_CLIENT_MISSING', 'OAUTH_ORIGIN_NOT_ALLOWED', ...SECRET_READ_ERRORS, ...KEY_ERRORS],
     responseHeaders: { 'cache-control': 'no-store' },
     audited: true,
   }),
@@ -230,7 +230,7 @@ export const connectOperations = {
     access: { kind: 'public' },
     query: z.record(z.string().max(64), z.union([z.string().max(4096), z.array(z.string().max(4096))])),
     success: { kind: 'redirect', status: 302, description: 'To the application\'s return URL with the outcome in `coffer_status`.' },
-    errors: ['CONNECT_SESSION_INVALID', ...KEY_ERRORS],
+    errors: ['CONNECT_SESSION_INVALID', 'TENANT_NOT_FOUND', 'CONNECTION_NOT_FOUND', 'PROVIDER_NOT_FOUND', 'SECRET_VALUE_TOO_LARGE', 'SECRET_VALUE_INVALID', ...SECRET_READ_ERRORS, ...KEY_ERRORS],
     responseHeaders: { 'cache-control': 'no-store' },
     audited: true,
   }),

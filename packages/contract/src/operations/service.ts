@@ -43,6 +43,6 @@ export const serviceOperations = {
     tag: 'service',
     summary: 'Prometheus metrics (service-wide; no tenant, secret or value)',
     access: { kind: 'metrics' },
-    success: { kind: 'text', status: 200, mediaType: 'text/plain', description: 'Prometheus text exposition format.' },
+    success: { kind: 'text', status: 200, mediaType: 'text/plain', description: 'Prometheus text exposition format.', schema: z.string() },
   }),
 };

@@ -116,6 +116,7 @@ export const secretOperations = {
     params: TenantParams,
     query: z.object({ limit: QueryLimit.optional(), cursor: SecretName.optional() }).strict(),
     success: { kind: 'json', status: 200, schema: SecretPage },
+    errors: [...KEY_ERRORS],
   }),
   putSecret: defineOperation({
     operationId: 'putSecret',
@@ -140,7 +141,7 @@ export const secretOperations = {
     access: { kind: 'tenant', scope: 'secrets:read' },
     params: SecretParams,
     success: { kind: 'json', status: 200, schema: SecretInfo },
-    errors: ['SECRET_NOT_FOUND'],
+    errors: ['SECRET_NOT_FOUND', ...KEY_ERRORS],
   }),
   revealSecret: defineOperation({
     operationId: 'revealSecret',
@@ -168,7 +169,7 @@ export const secretOperations = {
     access: { kind: 'tenant', scope: 'secrets:read' },
     params: SecretParams,
     success: { kind: 'json', status: 200, schema: SecretVersionList },
-    errors: ['SECRET_NOT_FOUND'],
+    errors: ['SECRET_NOT_FOUND', ...KEY_ERRORS],
   }),
   deleteSecret: defineOperation({
     operationId: 'deleteSecret',
@@ -180,7 +181,7 @@ export const secretOperations = {
     params: SecretParams,
     query: z.object({ version: QueryVersion.optional() }).strict(),
     success: { kind: 'json', status: 200, schema: VersionsResult },
-    errors: ['SECRET_NOT_FOUND', 'SECRET_VERSION_NOT_FOUND', 'INVALID_ARGUMENT'],
+    errors: ['SECRET_NOT_FOUND', 'SECRET_VERSION_NOT_FOUND', 'SECRET_VERSION_DESTROYED'],
     audited: true,
   }),
   undeleteSecretVersions: versionChange('undelete', 'undeleteSecretVersions', 'Restore soft-deleted versions'),
