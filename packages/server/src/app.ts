@@ -98,15 +98,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.sharedLimiterUp(() => redis.status === 'ready');
   }
 
+  // Requests routed after close() begins are refused by each route's guard (SHUTTING_DOWN).
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
     done();
-  });
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done();
-    reply.header('connection', 'close');
-    done(new HttpError('SHUTTING_DOWN', 'The server is shutting down: retry, another replica will answer.'));
   });
 
   // No response is to be sniffed into something else (an error body echoing a path as HTML).
@@ -157,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticate,
     publicUrl,
     auditContext: (request: Parameters<typeof auditContextFor>[1], principal: Parameters<typeof auditContextFor>[2]) => auditContextFor(deps.coffer, request, principal),
+    closing: () => closing,
   };
 
   // JSON bodies: an empty body is no body (an operation whose body is optional takes it as

@@ -120,6 +120,8 @@ export interface RouteDeps {
   publicUrl(request: FastifyRequest): string;
   authenticate(request: FastifyRequest): Promise<Principal>;
   auditContext(request: FastifyRequest, principal: Principal | undefined): AuditContext;
+  /** Whether the server has begun to close. */
+  closing(): boolean;
 }
 
 /**
@@ -156,8 +158,14 @@ export function principalOf(request: FastifyRequest): Principal | undefined {
  * refusal is audited against the caller's own tenant: the event names the route, not what the
  * other tenant holds.
  */
-export function guard(deps: Pick<RouteDeps, 'authenticate' | 'auditContext'>, route: { access: Access; method: string; url: string; auditAction?: AuditAction }): onRequestHookHandler {
-  return async (request) => {
+export function guard(deps: Pick<RouteDeps, 'authenticate' | 'auditContext' | 'closing'>, route: { access: Access; method: string; url: string; auditAction?: AuditAction }): onRequestHookHandler {
+  return async (request, reply) => {
+    // A request that arrives while the server closes (on a kept-alive connection) is refused in
+    // Coffer's error shape. Checked here, in the hook every route has, not in one more hook per request.
+    if (deps.closing()) {
+      reply.header('connection', 'close');
+      throw new HttpError('SHUTTING_DOWN', 'The server is shutting down: retry, another replica will answer.');
+    }
     if (route.access.kind === 'public') return;
     const principal = await deps.authenticate(request);
     const rawParams = request.params as Record<string, string>;
