@@ -13,6 +13,7 @@ import { CofferError } from '@coffer/core';
 import type { Access, AnyOperation, Operation } from '@coffer/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preParsingHookHandler } from 'fastify';
 import { z } from 'zod';
+import { answerSchema, answerSerializer } from './answer-serializer.js';
 import { checkAnswer, ContractViolation } from './contract-check.js';
 import { HttpError } from './http-errors.js';
 import type { AuditContext } from './audit-context.js';
@@ -239,6 +240,8 @@ export function registerRoute(app: FastifyInstance, deps: RouteDeps, def: RouteD
     method: def.method,
     url: def.url,
     config: { operation: op },
+    // The success answer is written through the contract: its declared fields and no others.
+    ...(success.kind === 'json' ? { schema: { response: { [success.status]: answerSchema(op) } }, serializerCompiler: () => answerSerializer(op) } : {}),
     onRequest: guard(deps, def),
     preParsing: refuseForeignCharset,
     handler: async (request, reply) => {

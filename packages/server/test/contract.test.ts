@@ -175,6 +175,35 @@ forEachBackend('the OpenAPI document tells the truth', (backend) => {
     expect(await during.json()).toEqual({ error: { code: 'SHUTTING_DOWN', message: expect.any(String) } });
   });
 
+  it('answers carry only the fields the contract declares: stripped in production, a named failure in check mode', async () => {
+    const CANARY = 'zq-undeclared-canary-5f1e';
+    const providers = s.coffer.providers;
+    const list = providers.list;
+    // Core starts returning a field the contract does not declare (a provider's client secret, say).
+    providers.list = () => list.call(providers).map((e) => ({ ...e, definition: { ...e.definition, clientSecret: CANARY } }));
+    try {
+      for (const checkAnswers of [false, true]) {
+        const app = await buildApp({ coffer: s.coffer, logger: false, checkAnswers });
+        try {
+          const res = await app.inject({ method: 'GET', url: '/v1/providers', headers: { authorization: `Bearer ${s.adminToken}` } });
+          expect(res.body).not.toContain(CANARY);
+          if (checkAnswers) {
+            expect(res.statusCode).toBe(500);
+            expect(res.json().error.message).toMatch(/listProviders breaks the API contract: items\[0\]\.clientSecret is not in the documented shape/);
+          } else {
+            expect(res.statusCode).toBe(200);
+            expect(res.json().items.length).toBeGreaterThan(5);
+            expect(Object.keys(res.json().items[0])).not.toContain('clientSecret');
+          }
+        } finally {
+          await app.close();
+        }
+      }
+    } finally {
+      providers.list = list;
+    }
+  });
+
   it('a CAS_MISMATCH carries the current version, and the document says so', async () => {
     expect(doc.components.schemas.ErrorBody.properties.error.properties.currentVersion).toMatchObject({ type: 'integer' });
     const res = await s.request('PUT', `/v1/tenants/${T}/secrets/api-key`, { token: s.adminToken, body: { value: 'sk_live_next', cas: 7 } });
