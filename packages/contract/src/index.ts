@@ -40,9 +40,3 @@ export const OPERATIONS: readonly AnyOperation[] = Object.values(operations).fla
   }),
 );
 
-/** An operation by its id. */
-export function operation(id: string): AnyOperation {
-  const found = OPERATIONS.find((op) => op.operationId === id);
-  if (!found) throw new Error(`no operation ${id}`);
-  return found;
-}

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { errorsByStatus, TAGS, type AnyOperation } from './define.js';
-import { ERROR_STATUS, ErrorBody, type ApiErrorCode } from './errors.js';
+import { ErrorBody, type ApiErrorCode } from './errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -43,37 +43,31 @@ function tidy(node: unknown, open = false): unknown {
   return out;
 }
 
-/** Collects schemas and the named components they use, in one registry pass. */
+/**
+ * Collects the named schemas an operation uses and builds them as components in one registry
+ * pass. Every body and answer must be named (`.meta({ id })`): the document has no large inline
+ * shapes, and a generated client gets a type name for each.
+ */
 class SchemaSet {
   private readonly registry = z.registry<{ id: string }>();
-  private readonly inline = new Map<z.ZodType, string>();
-  private counter = 0;
 
-  /** A reference to `schema`: its own id when it has one, else a private inline id resolved later. */
-  add(schema: z.ZodType): Json {
+  /** A reference to `schema`, which must have an id. */
+  add(schema: z.ZodType, where: string): Json {
     const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
-    if (id) {
-      if (!this.registry.has(schema)) this.registry.add(schema, { id });
-      return { $ref: `${REF}${id}` };
-    }
-    let key = this.inline.get(schema);
-    if (!key) {
-      key = `__inline${this.counter++}`;
-      this.inline.set(schema, key);
-      this.registry.add(schema, { id: key });
-    }
-    return { $inline: key };
+    if (!id) throw new Error(`${where}: give the schema an id (.meta({ id })) so it is a named component`);
+    if (!this.registry.has(schema)) this.registry.add(schema, { id });
+    return { $ref: `${REF}${id}` };
   }
 
   /** Adds the named schema `id` (from zod's global registry, where `.meta({ id })` put it). */
   addById(id: string): void {
     const schema = z.globalRegistry._idmap.get(id);
     if (!schema) throw new Error(`no schema has the id ${id}`);
-    this.add(schema as z.ZodType);
+    this.add(schema as z.ZodType, id);
   }
 
-  /** All schemas: named ones become components; inline ones are substituted where they were used. */
-  build(io: 'input' | 'output'): { components: Record<string, Json>; inline: Map<string, Json> } {
+  /** The components, requests as sent (`input`, closed) or answers as sent (`output`, open to new fields). */
+  build(io: 'input' | 'output'): Record<string, Json> {
     let all: Record<string, Json>;
     // A named schema used inside another but not added itself lands in zod's `__shared` bucket:
     // add it as a component of its own and build again, until every one is a component.
@@ -83,14 +77,7 @@ class SchemaSet {
       if (shared.length === 0) break;
       for (const id of shared) this.addById(id);
     }
-    const components: Record<string, Json> = {};
-    const inline = new Map<string, Json>();
-    const open = io === 'output';
-    for (const [id, schema] of Object.entries(all)) {
-      if (id.startsWith('__inline')) inline.set(id, tidy(schema, open) as Json);
-      else components[id] = tidy(schema, open) as Json;
-    }
-    return { components, inline };
+    return Object.fromEntries(Object.entries(all).map(([id, schema]) => [id, tidy(schema, io === 'output') as Json]));
   }
 }
 
@@ -155,7 +142,7 @@ function parametersOf(op: AnyOperation, components: SchemaSet): Json[] {
 export function buildOpenApi(operations: readonly AnyOperation[], options: OpenApiOptions): Json {
   const requests = new SchemaSet();
   const responses = new SchemaSet();
-  const errorRef = responses.add(ErrorBody);
+  const errorRef = responses.add(ErrorBody, 'the error body');
   const paths: Record<string, Record<string, Json>> = {};
   const seen = new Set<string>();
 
@@ -166,7 +153,7 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
     const success = op.success;
     const successHeaders = Object.fromEntries(Object.entries(op.responseHeaders ?? {}).map(([name, value]) => [name, { description: `Always \`${value}\`.`, schema: { type: 'string', const: value } }]));
     const withHeaders = Object.keys(successHeaders).length > 0 ? { headers: successHeaders } : {};
-    if (success.kind === 'json') answers[String(success.status)] = { description: 'Success', ...withHeaders, content: { 'application/json': { schema: responses.add(success.schema) } } };
+    if (success.kind === 'json') answers[String(success.status)] = { description: 'Success', ...withHeaders, content: { 'application/json': { schema: responses.add(success.schema, `${op.operationId}'s answer`) } } };
     else if (success.kind === 'redirect')
       answers['302'] = { description: success.description, headers: { Location: { description: 'Where the browser goes next.', schema: { type: 'string' } }, ...successHeaders } };
     else answers[String(success.status)] = { description: success.description, content: { [success.mediaType]: { schema: { type: 'string' } } } };
@@ -177,13 +164,13 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
       answers[String(status)] = {
         description: `${other ? `${other.description} Or an error:` : 'Error:'}\n- ${list}`,
         ...(ERROR_HEADERS[status] ? { headers: ERROR_HEADERS[status] } : {}),
-        content: { 'application/json': { schema: other ? { oneOf: [responses.add(other.schema), errorRef] } : errorRef } },
+        content: { 'application/json': { schema: other ? { oneOf: [responses.add(other.schema, `${op.operationId}'s ${status} answer`), errorRef] } : errorRef } },
         'x-coffer-error-codes': codes,
       };
     }
     for (const [status, other] of Object.entries(op.otherResponses ?? {})) {
       if (answers[status]) continue;
-      answers[status] = { description: other.description, content: { 'application/json': { schema: responses.add(other.schema) } } };
+      answers[status] = { description: other.description, content: { 'application/json': { schema: responses.add(other.schema, `${op.operationId}'s ${status} answer`) } } };
     }
     const headers = op.responseHeaders ? `\n\nThe answer carries ${Object.entries(op.responseHeaders).map(([k, v]) => `\`${k}: ${v}\``).join(', ')}.` : '';
     const parameters = parametersOf(op, requests);
@@ -197,7 +184,7 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
       'x-coffer-access': op.access,
       ...(op.audited ? { 'x-coffer-audited': true } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: op.bodyRequired !== false, content: { 'application/json': { schema: requests.add(op.body) } } } } : {}),
+      ...(op.body ? { requestBody: { required: op.bodyRequired !== false, content: { 'application/json': { schema: requests.add(op.body, `${op.operationId}'s body`) } } } } : {}),
       responses: answers,
     };
   }
@@ -205,18 +192,11 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
   // Request shapes are documented as the caller sends them (`io: input`), answers as sent.
   const req = requests.build('input');
   const res = responses.build('output');
-  const components: Record<string, Json> = { ...res.components };
-  for (const [id, schema] of Object.entries(req.components)) {
+  const components: Record<string, Json> = { ...res };
+  for (const [id, schema] of Object.entries(req)) {
     // A shape used both ways (a checkpoint) is the same either way; request-only shapes are added.
     if (!components[id]) components[id] = schema;
   }
-  const resolveInline = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(resolveInline);
-    if (node === null || typeof node !== 'object') return node;
-    const inlineKey = (node as { $inline?: string }).$inline;
-    if (inlineKey) return req.inline.get(inlineKey) ?? res.inline.get(inlineKey);
-    return Object.fromEntries(Object.entries(node as Json).map(([k, v]) => [k, resolveInline(v)]));
-  };
 
   return {
     openapi: '3.1.0',
@@ -231,7 +211,7 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
     servers: [{ url: options.serverUrl ?? '/', description: 'This Coffer service' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     security: [{ bearer: [] }],
-    paths: resolveInline(paths),
+    paths,
     components: {
       securitySchemes: {
         bearer: {
@@ -246,6 +226,3 @@ export function buildOpenApi(operations: readonly AnyOperation[], options: OpenA
     },
   };
 }
-
-/** Every error code with its status, for documentation tables. */
-export const errorStatusTable = (): [ApiErrorCode, number][] => Object.entries(ERROR_STATUS) as [ApiErrorCode, number][];

@@ -42,11 +42,22 @@ function strip(node: unknown): unknown {
   );
 }
 
-/** The serializer of an operation's JSON answer. */
+/**
+ * The serializer of an operation's JSON answer. fast-json-stringify's own errors quote the value
+ * that did not fit ("The value "…" cannot be converted…"), and an INTERNAL error is logged with
+ * its message: the error that leaves here names the operation, never the value.
+ */
 export function answerSerializer(op: AnyOperation): Serializer {
   let serialize = compiled.get(op);
   if (!serialize) {
-    serialize = fastJson(answerSchema(op) as unknown as Parameters<typeof fastJson>[0]) as Serializer;
+    const write = fastJson(answerSchema(op) as unknown as Parameters<typeof fastJson>[0]) as Serializer;
+    serialize = (data) => {
+      try {
+        return write(data);
+      } catch {
+        throw new Error(`The answer of ${op.operationId} does not fit its schema in the API contract.`);
+      }
+    };
     compiled.set(op, serialize);
   }
   return serialize;

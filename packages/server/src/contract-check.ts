@@ -6,7 +6,7 @@
  */
 import { ERROR_STATUS, errorCodesOf, type AnyOperation, type ApiErrorCode } from '@coffer/contract';
 import type { z } from 'zod';
-import { declaredPath } from './route.js';
+import { declaredPath } from './declared-path.js';
 
 /** An answer that breaks the contract: reported as a 500 naming the operation and the problem. */
 export class ContractViolation extends Error {

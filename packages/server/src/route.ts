@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import { z } from 'zod';
 import { answerSchema, answerSerializer } from './answer-serializer.js';
 import { checkAnswer, ContractViolation } from './contract-check.js';
+import { declaredPath } from './declared-path.js';
 import { HttpError } from './http-errors.js';
 import type { AuditContext } from './audit-context.js';
 
@@ -87,32 +88,6 @@ function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: strin
   const path = segments.length > 0 ? `${where}.${segments.join('.')}` : where;
   const message = issue.code === 'unrecognized_keys' ? 'has a field this route does not take' : issue.message;
   throw new HttpError('VALIDATION_FAILED', `${path}: ${message}`);
-}
-
-/**
- * The part of an issue path that the schema itself names: object fields and array indexes. A
- * key of a record (credential or config field names, say) is the caller's text and is shown as
- * `*`; where the schema cannot be followed (a union), the path stops.
- */
-export function declaredPath(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const out: string[] = [];
-  let current: z.ZodType | undefined = schema;
-  for (const segment of path) {
-    while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
-    if (current instanceof z.ZodObject && typeof segment === 'string' && Object.hasOwn(current.shape, segment)) {
-      out.push(segment);
-      current = current.shape[segment] as z.ZodType;
-    } else if (current instanceof z.ZodArray && typeof segment === 'number') {
-      out.push(String(segment));
-      current = current.element as z.ZodType;
-    } else if (current instanceof z.ZodRecord) {
-      out.push('*');
-      current = current.valueType as z.ZodType;
-    } else {
-      break;
-    }
-  }
-  return out;
 }
 
 export interface RouteDeps {
