@@ -4,7 +4,6 @@
  * that holds its credentials. Creating one writes its secret in the same transaction, so a
  * failure at any step leaves nothing behind; deleting one erases the secret it owns.
  */
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditedChange, auditedRead, LIBRARY_ACTOR, recordFailure, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
@@ -12,13 +11,12 @@ import { CofferError } from '../errors.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { AuthMode, ProviderDefinition } from '../providers/provider-schema.js';
 import type { Store } from '../store/database.js';
-import type { ConnectionStatus, ConnectionsTable, Database } from '../store/schema.js';
-import type { MaskedValue } from '../vault/masking.js';
+import type { ConnectionsTable, Database } from '../store/schema.js';
 import type { Secrets } from '../vault/secrets.js';
 import type { Outbound } from '../outbound/http.js';
-import { checkSecretName, checkTenantId, checkText, MAX_VALUE_BYTES } from '../vault/values.js';
+import { checkSecretName, checkTenantId, checkText } from '../vault/values.js';
 import { checkConfig, checkCredentials, credentialsFromSecret, mergeConfig } from './connection-fields.js';
-import { applyCredentials, runTestRequest, type AppliedCredentials, type TestResult } from './provider-requests.js';
+import { applyCredentials, runTestRequest, type TestResult } from './provider-requests.js';
 import * as oauth from 'oauth4webapi';
 import { describeOAuthError, endpointsFor, findClientSettings, oauthSettings } from '../oauth/oauth-client.js';
 import { checkProviderUrls, refuseUrlChange } from '../providers/host-binding.js';
@@ -26,141 +24,29 @@ import { checkProviderId } from '../providers/provider-id.js';
 import { readTokenSet, tokenSetFrom, tokenSetValue, type TokenSet } from '../oauth/token-set.js';
 import { refreshOutcomeRecorded, type TokenRefresher } from '../oauth/token-refresher.js';
 import { LastUsed, readCredentialsRow } from './connection-reads.js';
+import {
+  checkConnectionId,
+  date,
+  decodeCursor,
+  encodeCursor,
+  newConnectionId,
+  newConnectionRow,
+  ownedSecretName,
+  SECRET_TYPE,
+  UPDATABLE_FIELDS,
+  type AuthorizationInput,
+  type ConnectionInfo,
+  type ConnectionPage,
+  type CreateConnectionInput,
+  type UpdateConnectionInput,
+  type UsableCredentials,
+} from './connection-model.js';
+import { checkImportedSize, importedCredentials } from './imported-credentials.js';
+
+export { ownedSecretName } from './connection-model.js';
+export type { AuthorizationInput, ConnectionInfo, ConnectionPage, CreateConnectionInput, UpdateConnectionInput, UsableCredentials } from './connection-model.js';
 
 export type { ConnectionStatus } from '../store/schema.js';
-
-export interface ConnectionInfo {
-  id: string;
-  tenant: string;
-  provider: string;
-  displayName: string;
-  authMode: AuthMode;
-  status: ConnectionStatus;
-  /** Why the last test or refresh failed, in words safe to show; never a token or a response body. */
-  lastError: string | null;
-  /** The remote account id, once a test request has found it. */
-  identifier: string | null;
-  config: Record<string, string>;
-  /** The vault secret with the credentials; `owned` when it was created for this connection. */
-  secret: { name: string; owned: boolean };
-  /** The credentials, masked; null when the secret is gone. */
-  credentials: MaskedValue | null;
-  createdAt: Date;
-  updatedAt: Date;
-  lastUsedAt: Date | null;
-  lastRefreshedAt: Date | null;
-  expiresAt: Date | null;
-  /** The legacy row's key, for a connection made by `coffer migrate legacy`: the way back to its source row. */
-  importKey: string | null;
-}
-
-export interface CreateConnectionInput {
-  provider: string;
-  displayName?: string;
-  config?: Record<string, string>;
-  /** api_key, basic and custom providers: the credential fields. */
-  credentials?: Record<string, string>;
-  /** Or the name of an existing vault secret of this tenant that holds them. */
-  secret?: string;
-}
-
-export interface UpdateConnectionInput {
-  displayName?: string;
-  /** Fields to change; the others keep their values. */
-  config?: Record<string, string>;
-  /** New credentials: a new version of the connection's secret. */
-  credentials?: Record<string, string>;
-}
-
-/** The outcome of a completed authorization, to store. */
-export interface AuthorizationInput {
-  /** The connection being re-authorised, or null for a new one. */
-  connectionId: string | null;
-  displayName: string | null;
-  config: Record<string, string>;
-  tokens: TokenSet;
-  /** The caller's bookkeeping, in the same transaction (the connect session's completion). */
-  onCommit: (trx: Kysely<Database>, connectionId: string) => Promise<void>;
-}
-
-/** Credentials valid now, and how to use them. */
-export interface UsableCredentials extends AppliedCredentials {
-  connectionId: string;
-  provider: string;
-  authMode: AuthMode;
-  /** The credential fields (for OAuth: access_token and token_type). */
-  values: Record<string, string>;
-  expiresAt: Date | null;
-}
-
-export interface ConnectionPage {
-  items: ConnectionInfo[];
-  nextCursor: string | null;
-}
-
-const CONNECTION_ID = /^con_[0-9a-f]{20}$/;
-
-/** What `update` may change, in the order its audit event names them. */
-const UPDATABLE_FIELDS = ['config', 'credentials', 'displayName'] as const;
-
-function newConnectionId(): string {
-  return `con_${randomBytes(10).toString('hex')}`;
-}
-
-function checkConnectionId(id: unknown): string {
-  if (typeof id !== 'string' || !CONNECTION_ID.test(id)) throw new CofferError('CONNECTION_NOT_FOUND', 'No such connection.');
-  return id;
-}
-
-/** A new connection row: active, no error, no lease; the fields that differ are given. */
-function newConnectionRow(f: {
-  id: string;
-  tenant: string;
-  provider: ProviderDefinition;
-  displayName: string;
-  config: Record<string, string>;
-  secretName: string;
-  owned: boolean;
-  now: number;
-  expiresAt: number | null;
-  refreshedAt: number | null;
-}): ConnectionsTable {
-  return {
-    id: f.id,
-    tenant_id: f.tenant,
-    provider: f.provider.id,
-    display_name: f.displayName,
-    auth_mode: f.provider.auth.mode,
-    config: JSON.stringify(f.config),
-    secret_name: f.secretName,
-    owns_secret: f.owned ? 1 : 0,
-    status: 'active',
-    last_error: null,
-    identifier: null,
-    created_at: f.now,
-    updated_at: f.now,
-    last_used_at: null,
-    last_refreshed_at: f.refreshedAt,
-    expires_at: f.expiresAt,
-    refresh_lease_until: null,
-    refresh_lease_owner: null,
-    next_refresh_attempt_at: null,
-    refresh_failures: 0,
-  };
-}
-
-const date = (ms: number | null) => (ms === null ? null : new Date(ms));
-
-/** The vault secret a connection creates for its credentials. */
-export const ownedSecretName = (connectionId: string) => `${connectionId}.credentials`;
-
-const SECRET_TYPE: Record<AuthMode, 'api_key' | 'basic' | 'generic' | 'oauth2'> = {
-  api_key: 'api_key',
-  basic: 'basic',
-  custom: 'generic',
-  oauth2: 'oauth2',
-  oauth2_client_credentials: 'oauth2',
-};
 
 export class Connections {
   private refresher: TokenRefresher | undefined;
@@ -678,55 +564,6 @@ export class Connections {
       importKey: row.import_key ?? null,
     };
   }
-}
-
-/**
- * What an imported row stores: the provider's credential fields, or for OAuth providers a token
- * set (access_token required; refresh_token, token_type, scope, expires_at optional — expires_at
- * in epoch seconds, epoch milliseconds or ISO 8601). A token without an expiry is re-validated
- * within the hour, like a token answer without expires_in.
- */
-function importedCredentials(provider: ProviderDefinition, input: Record<string, string>): Record<string, string | number | boolean> {
-  if (provider.auth.mode !== 'oauth2' && provider.auth.mode !== 'oauth2_client_credentials') return checkCredentials(provider, input);
-  const allowed = new Set(['access_token', 'refresh_token', 'token_type', 'scope', 'expires_at']);
-  for (const k of Object.keys(input)) if (!allowed.has(k)) throw new CofferError('CONNECTION_INVALID', `credentials for OAuth provider "${provider.id}" take access_token, refresh_token, token_type, scope and expires_at; one field is none of these.`);
-  const access = input.access_token;
-  if (typeof access !== 'string' || access === '') throw new CofferError('CONNECTION_INVALID', 'credentials.access_token is required for an OAuth provider.');
-  const set: TokenSet = { access_token: access, token_type: input.token_type && /^[A-Za-z]{1,20}$/.test(input.token_type) ? input.token_type : 'Bearer' };
-  if (input.refresh_token) set.refresh_token = input.refresh_token;
-  if (input.scope) set.scope = input.scope;
-  const raw = input.expires_at;
-  if (raw !== undefined && raw !== '') {
-    const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-    if (!Number.isFinite(n)) throw new CofferError('CONNECTION_INVALID', 'credentials.expires_at must be epoch seconds, epoch milliseconds or an ISO 8601 date.');
-    set.expires_at = /^\d+$/.test(raw) && n < 1e11 ? n * 1000 : n;
-  } else {
-    set.expires_at = Date.now() + 3600_000;
-    set.expiry_assumed = true;
-  }
-  return tokenSetValue(set);
-}
-
-/**
- * An imported row's credentials fit one secret value (64 KiB in all, whatever the fields):
- * checked with the row's other checks, so that one oversized row fails alone instead of
- * rolling back its batch.
- */
-function checkImportedSize(credentials: Record<string, string | number | boolean>): void {
-  const bytes = Buffer.byteLength(JSON.stringify(credentials), 'utf8');
-  if (bytes > MAX_VALUE_BYTES) throw new CofferError('SECRET_VALUE_TOO_LARGE', `The credentials of one connection are limited to ${MAX_VALUE_BYTES} bytes in all; this row's have ${bytes}.`, { limit: MAX_VALUE_BYTES, size: bytes });
-}
-
-function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(`${createdAt}:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: unknown): { createdAt: number; id: string } {
-  const bad = () => new CofferError('INVALID_ARGUMENT', 'cursor is not one this API returned.');
-  if (typeof cursor !== 'string' || cursor.length > 200) throw bad();
-  const m = /^(\d{1,15}):(con_[0-9a-f]{20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw bad();
-  return { createdAt: Number(m[1]), id: m[2]! };
 }
 
 export type { ProviderDefinition, TestResult };

@@ -11,187 +11,22 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { CofferError, isCofferError } from '../errors.js';
-import { open, seal, type CipherContext } from '../crypto/envelope.js';
-import { generateKey } from '../crypto/key-check.js';
+import { open } from '../crypto/envelope.js';
 import { formatTenantKeyId, type Keyring } from '../keys/keyring.js';
 import type { Store } from '../store/database.js';
 import type { Database, SecretsTable, SecretVersionsTable, VersionState } from '../store/schema.js';
-import { maskValue, type MaskedValue } from './masking.js';
-import {
-  checkCas,
-  checkMaxVersions,
-  checkMetadata,
-  checkSecretName,
-  checkSecretType,
-  checkTenantId,
-  checkValueShape,
-  checkVersion,
-  decodeValue,
-  encodeValue,
-  DEFAULT_MAX_VERSIONS,
-  type Metadata,
-  type SecretType,
-  type SecretValue,
-} from './values.js';
+import type { MaskedValue } from './masking.js';
+import { checkSecretName, checkTenantId, checkValueShape, checkVersion, DEFAULT_MAX_VERSIONS, type Metadata, type SecretType, type SecretValue } from './values.js';
 import { readVersionRow, type VersionRow } from './secret-reads.js';
-import { auditedChange, auditedRead, LIBRARY_ACTOR, type Acting, type Actor, type ChangeAudit } from '../audit/audited.js';
+import { auditedChange, auditedRead, LIBRARY_ACTOR, type Actor, type ChangeAudit } from '../audit/audited.js';
 import type { AuditAction } from '../audit/audit-actions.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { ctx, openValue, prepareWrite, sealVersion, wipe, type PreparedWrite } from './secret-sealing.js';
+import type { ListOptions, PutOptions, PutResult, RevealedSecret, SecretInfo, SecretPage, SecretVersionInfo, VersionSelector } from './secret-types.js';
 
-/** Options of a write; `as` (set by `coffer.as(actor)`) says who acts in its `secret.write` event. */
-export interface PutOptions extends Acting {
-  type?: SecretType;
-  metadata?: Metadata;
-  /** Check-and-set: 0 creates only; N writes only if the current version is N. */
-  cas?: number;
-  /**
-   * Versions kept; older ones are destroyed (their rows deleted, ciphertext and wrapped key
-   * with them) and listed in the result. Default 10.
-   */
-  maxVersions?: number;
-}
-
-export interface PutResult {
-  name: string;
-  version: number;
-  createdAt: Date;
-  /**
-   * Present when this write destroyed older versions because the secret keeps `maxVersions`
-   * (a lowered `maxVersions` can destroy several at once): their numbers, oldest first. Each is
-   * audited as `secret.version.destroy` (reason `max_versions`), in the write's transaction.
-   */
-  destroyedVersions?: number[];
-}
-
-export interface RevealedSecret {
-  name: string;
-  type: SecretType;
-  version: number;
-  value: SecretValue;
-}
-
-export interface SecretVersionInfo {
-  version: number;
-  state: VersionState;
-  keyId: string | null;
-  createdAt: Date;
-  deletedAt: Date | null;
-  destroyedAt: Date | null;
-  /** Masked value, for active and deleted versions. */
-  masked: MaskedValue | null;
-}
-
-export interface SecretInfo {
-  name: string;
-  type: SecretType;
-  metadata: Metadata;
-  currentVersion: number;
-  /** State of the current version. */
-  state: VersionState;
-  maxVersions: number;
-  createdAt: Date;
-  updatedAt: Date;
-  masked: MaskedValue | null;
-}
-
-export interface ListOptions {
-  /** At most this many (default 100, max 1000). */
-  limit?: number;
-  /** Cursor: the name after which to continue. */
-  after?: string;
-}
-
-export interface SecretPage {
-  items: SecretInfo[];
-  /** Pass as `after` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-/** Which versions an operation applies to: a list, or every version when omitted. */
-export interface VersionSelector extends Acting {
-  versions?: number[];
-}
+export type { ListOptions, PutOptions, PutResult, RevealedSecret, SecretInfo, SecretPage, SecretVersionInfo, VersionSelector } from './secret-types.js';
 
 type WrappedVersion = { version: number; key_version: number | null; wrapped_dek: Buffer | null };
-
-const ctx = (purpose: CipherContext['purpose'], tenant: string, secret: string, version: number): CipherContext => ({
-  purpose,
-  tenant,
-  secret,
-  version,
-});
-
-interface PreparedWrite {
-  tenant: string;
-  name: string;
-  value: SecretValue;
-  type: SecretType | undefined;
-  metadata: string | undefined;
-  cas: number | undefined;
-  maxVersions: number | undefined;
-  payload: Buffer;
-  maskJson: Buffer;
-}
-
-/** Everything about a write that can be checked and encoded before a transaction is opened. */
-function prepareWrite(tenant: string, name: string, value: SecretValue, options: Omit<PutOptions, 'as'>): PreparedWrite {
-  checkTenantId(tenant);
-  checkSecretName(name);
-  const type = options.type === undefined ? undefined : checkSecretType(options.type);
-  const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
-  const cas = options.cas === undefined ? undefined : checkCas(options.cas);
-  const maxVersions = options.maxVersions === undefined ? undefined : checkMaxVersions(options.maxVersions);
-  const payload = encodeValue(value);
-  let maskJson: Buffer | undefined;
-  try {
-    maskJson = Buffer.from(JSON.stringify(maskValue(value)));
-    if (type !== undefined) checkValueShape(value, type);
-  } catch (err) {
-    // Refused after encoding: the encoded value (and its mask) go no further, so wipe them now.
-    payload.fill(0);
-    maskJson?.fill(0);
-    throw err;
-  }
-  return { tenant, name, value, type, metadata, cas, maxVersions, payload, maskJson };
-}
-
-/** Zeroes a write's plaintext buffers once it is done (or failed). */
-function wipe(write: PreparedWrite): void {
-  write.payload.fill(0);
-  write.maskJson.fill(0);
-}
-
-/** A new version's row: a fresh data key wraps the value and its mask, and is zeroed whatever happens. */
-function sealVersion(tenantKey: { version: number; key: Buffer }, write: Pick<PreparedWrite, 'tenant' | 'payload' | 'maskJson'>, secretId: string, version: number, now: number): SecretVersionsTable {
-  const dek = generateKey();
-  try {
-    return {
-      secret_id: secretId,
-      tenant_id: write.tenant,
-      version,
-      key_version: tenantKey.version,
-      wrapped_dek: seal(tenantKey.key, tenantKey.version, dek, ctx('data-key', write.tenant, secretId, version)),
-      ciphertext: seal(dek, 0, write.payload, ctx('value', write.tenant, secretId, version)),
-      masked: seal(dek, 0, write.maskJson, ctx('mask', write.tenant, secretId, version)),
-      state: 'active',
-      created_at: now,
-      deleted_at: null,
-      destroyed_at: null,
-    };
-  } finally {
-    dek.fill(0);
-  }
-}
-
-/** Decrypts and decodes a value; the decrypted bytes are zeroed even when decoding fails. */
-function openValue(dek: Buffer, ciphertext: Buffer, context: CipherContext): SecretValue {
-  const payload = open(dek, ciphertext, context);
-  try {
-    return decodeValue(payload);
-  } finally {
-    payload.fill(0);
-  }
-}
 
 export class Secrets {
   constructor(
