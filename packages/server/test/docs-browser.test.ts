@@ -194,12 +194,22 @@ describe('/docs', () => {
       expect(foreign, 'requests to another origin').toEqual([]);
     }
 
+    /** Runs `check` on a fresh recorded page, then asserts the run was clean, and closes the page. */
+    async function onCleanPage(check: (page: Page, record: PageRecord) => Promise<void>): Promise<void> {
+      const { page, record, violations } = await openRecorded();
+      try {
+        await check(page, record);
+        await expectCleanRun(page, record, violations, s.url);
+      } finally {
+        await page.close();
+      }
+    }
+
     it(
       'renders the reveal operation, findable by text and by its anchor, with request and response samples, and nothing blocked, foreign or failed',
       async () => {
         const suffix = await revealSectionSuffix();
-        const { page, record, violations } = await openRecorded();
-        try {
+        await onCleanPage(async (page) => {
           await page.goto(`${s.url}/docs`);
           const section = page.locator(`[data-section-id$="${suffix}"]`);
           await section.waitFor({ timeout: 30_000 });
@@ -228,10 +238,7 @@ describe('/docs', () => {
           await section.waitFor({ timeout: 30_000 });
           await expect(section.locator('h2').isVisible()).resolves.toBe(true);
 
-          await expectCleanRun(page, record, violations, s.url);
-        } finally {
-          await page.close();
-        }
+        });
       },
       60_000,
     );
@@ -240,8 +247,7 @@ describe('/docs', () => {
       'shows the scope the reveal needs (secrets:reveal) in its authorizations',
       async () => {
         const suffix = await revealSectionSuffix();
-        const { page, record, violations } = await openRecorded();
-        try {
+        await onCleanPage(async (page) => {
           await page.goto(`${s.url}/docs`);
           const section = page.locator(`[data-section-id$="${suffix}"]`);
           await section.waitFor({ timeout: 30_000 });
@@ -254,10 +260,7 @@ describe('/docs', () => {
           const declared = JSON.stringify((await revealOperation()).security);
           expect(shown, `the reveal's Authorizations list no scope; /openapi.json declares security ${declared}`).toMatch(/bearer\s*\(secrets:reveal\)/);
           expect(required, `/openapi.json declares security ${declared}`).toMatch(/^Required scopes:\s*secrets:reveal\s*$/);
-          await expectCleanRun(page, record, violations, s.url);
-        } finally {
-          await page.close();
-        }
+        });
       },
       60_000,
     );
@@ -266,22 +269,18 @@ describe('/docs', () => {
       'works behind a reverse proxy that mounts Coffer under a path prefix',
       async () => {
         const suffix = await revealSectionSuffix();
-        const { page, record, violations } = await openRecorded();
-        try {
+        await onCleanPage(async (page, record) => {
           // The stand-in proxy: <origin>/coffer/x is <origin>/x. The page is only told the prefixed URL.
           const prefix = `${s.url}/coffer`;
           await page.route(`${prefix}/**`, async (route) => {
             const response = await route.fetch({ url: s.url + route.request().url().slice(prefix.length) });
             await route.fulfill({ response });
-          });
-          await page.goto(`${prefix}/docs`);
-          await page.locator(`[data-section-id$="${suffix}"]`).waitFor({ timeout: 30_000 });
-          const ownRequests = record.requests.filter((u) => u.startsWith('http'));
-          expect(ownRequests.sort()).toEqual([`${prefix}/docs`, `${prefix}/docs/init.js`, `${prefix}/docs/redoc.standalone.js`, `${prefix}/openapi.json`].sort());
-          await expectCleanRun(page, record, violations, s.url);
-        } finally {
-          await page.close();
-        }
+        });
+        await page.goto(`${prefix}/docs`);
+        await page.locator(`[data-section-id$="${suffix}"]`).waitFor({ timeout: 30_000 });
+        const ownRequests = record.requests.filter((u) => u.startsWith('http'));
+        expect(ownRequests.sort()).toEqual([`${prefix}/docs`, `${prefix}/docs/init.js`, `${prefix}/docs/redoc.standalone.js`, `${prefix}/openapi.json`].sort());
+        });
       },
       60_000,
     );
